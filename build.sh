@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Builds pca-issuer and runs its tests, installing whatever is missing.
+#
+#   ./build.sh          install build dependencies, build build/pca-issuer (release)
+#   ./build.sh test     build and run every test: ctest (unit, integration, aws,
+#                       kube, e2e), the unit tests again under ASan+UBSan, and
+#                       a short run of every fuzz target
+#   ./build.sh bench    build and run the benchmarks; they print their figures
+#   ./build.sh demo     start a local API server, an AWS emulator and pca-issuer
+#                       and issue a few hundred certificates (Ctrl-C stops it)
+#   ./build.sh format   reformat the C sources with clang-format
+#
+# Every step is idempotent: a second run installs nothing and rebuilds only
+# what changed. Set PCA_CACHE_DIR to move the cache of test binaries
+# (default /var/cache/pca-issuer).
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$top"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+build_pkgs=(cmake make gcc pkg-config libevent-dev libssl-dev libcurl4-openssl-dev
+	libyaml-dev libjsmn-dev libexpat1-dev)
+test_pkgs=(prometheus clang libclang-rt-14-dev etcd-server)
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+# Installs the named Debian packages that are not installed yet.
+ensure_pkgs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	local sudo=()
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"
+		sudo=(sudo)
+	fi
+	say "installing ${missing[*]}"
+	# The package lists are fetched only when something is missing.
+	"${sudo[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >/dev/null
+}
+
+python_bin() {
+	command -v python3 || die "python3 is needed for the tests"
+}
+
+check_python_modules() {
+	local py
+	py=$(python_bin)
+	"$py" -c 'import moto, boto3, botocore, cryptography, requests, yaml' 2>/dev/null ||
+		die "the tests need Python modules moto (5.x), boto3, cryptography, requests and PyYAML for $py"
+}
+
+configure_and_build() {
+	local dir=$1
+	shift
+	if [ ! -f "$dir/CMakeCache.txt" ]; then
+		cmake -S "$top" -B "$dir" -DPython3_EXECUTABLE="$(python_bin)" "$@" >/dev/null
+	fi
+	cmake --build "$dir" -j"$jobs"
+}
+
+cmd_build() {
+	ensure_pkgs "${build_pkgs[@]}"
+	say "building build/pca-issuer"
+	configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPCA_WERROR=ON
+	"$top/build/pca-issuer" --version
+}
+
+cmd_fuzz_smoke() {
+	local t runs=${PCA_FUZZ_RUNS:-20000}
+	say "building the fuzz targets with clang"
+	CC=clang configure_and_build build-fuzz -DPCA_FUZZ=ON -DPCA_TESTS=OFF \
+		-DCMAKE_BUILD_TYPE=Debug
+	for t in build-fuzz/fuzz_*; do
+		[ -x "$t" ] || continue
+		local name corpus
+		name=$(basename "$t")
+		corpus="$top/tests/fuzz/corpus/${name#fuzz_}"
+		mkdir -p build-fuzz/corpus-"$name"
+		say "fuzzing $name for $runs runs"
+		"$t" -runs="$runs" -max_len=65536 build-fuzz/corpus-"$name" \
+			$( [ -d "$corpus" ] && echo "$corpus" ) >build-fuzz/"$name".log 2>&1 ||
+			{ tail -40 build-fuzz/"$name".log; die "fuzz target $name failed"; }
+	done
+}
+
+cmd_test() {
+	ensure_pkgs "${build_pkgs[@]}" "${test_pkgs[@]}"
+	check_python_modules
+	if [ -x tests/cluster/build-kube-apiserver.sh ]; then
+		say "making sure the test kube-apiserver is built (cached)"
+		tests/cluster/build-kube-apiserver.sh >/dev/null
+	fi
+	say "building (warnings are errors)"
+	configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPCA_WERROR=ON
+	say "running the tests"
+	(cd build && ctest --output-on-failure -LE bench -j"$jobs")
+	say "running the unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+	configure_and_build build-asan -DCMAKE_BUILD_TYPE=Debug -DPCA_WERROR=ON -DPCA_SANITIZE=ON
+	(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -L unit -j"$jobs")
+	cmd_fuzz_smoke
+}
+
+cmd_bench() {
+	ensure_pkgs "${build_pkgs[@]}" "${test_pkgs[@]}"
+	check_python_modules
+	[ -x tests/cluster/build-kube-apiserver.sh ] && tests/cluster/build-kube-apiserver.sh >/dev/null
+	configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPCA_WERROR=ON
+	(cd build && ctest -L bench -V --output-on-failure) |
+		grep -vE '^(UpdateCTestConfiguration|Parse Config|Constructing|Checking test|Test project|Updating test list|Added test|Test command|Environment variables|Test timeout|test [0-9]+$| *PCA_|PYTHON)' 
+}
+
+cmd_demo() {
+	ensure_pkgs "${build_pkgs[@]}" "${test_pkgs[@]}"
+	check_python_modules
+	tests/cluster/build-kube-apiserver.sh >/dev/null
+	configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPCA_WERROR=ON
+	exec "$(python_bin)" tests/demo/demo.py "$@"
+}
+
+cmd_format() {
+	find core aws kube config handlers tests -name '*.[ch]' -print0 | xargs -0 clang-format -i
+}
+
+case "${1:-build}" in
+build) cmd_build ;;
+test) cmd_test ;;
+bench) cmd_bench ;;
+demo) shift; cmd_demo "$@" ;;
+format) cmd_format ;;
+-h | --help | help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' ;;
+*) die "unknown command '$1' (try ./build.sh help)" ;;
+esac
