@@ -45,6 +45,8 @@ buf_reserve(struct buf *b, size_t extra)
 		cap *= 2;
 	b->p = xrealloc(b->p, cap);
 	b->cap = cap;
+	/* A first allocation must already read as an empty string. */
+	b->p[b->len] = '\0';
 }
 
 void
