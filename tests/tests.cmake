@@ -70,3 +70,14 @@ foreach(src ${PCA_BENCH_PY})
   set_tests_properties(bench/${name} PROPERTIES
     LABELS bench TIMEOUT 1800 ENVIRONMENT "${PCA_TEST_ENV}" RUN_SERIAL TRUE)
 endforeach()
+
+# Small C programs that Python integration tests drive: each
+# tests/integration/drivers/drv_<name>.c becomes build/drivers/drv_<name>.
+file(GLOB PCA_DRIVERS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/tests/integration/drivers/drv_*.c)
+foreach(src ${PCA_DRIVERS})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/drivers)
+  target_compile_options(${name} PRIVATE ${PCA_WARNINGS} -Wno-missing-prototypes)
+  target_link_libraries(${name} PRIVATE pca)
+endforeach()
