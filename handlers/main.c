@@ -1,27 +1,91 @@
 /*
- * pca-issuer: the process. Reads the configuration, sets up the loop and runs
- * it until a signal asks it to stop.
+ * pca-issuer: the process. Reads the configuration, sets up the loop, the
+ * metrics and probe endpoints and the controllers, and runs until a signal
+ * asks it to stop.
  */
 #include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 
+#include "config/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "handlers/endpoints.h"
 #include "version.h"
+
+/* Logs where the endpoints listen: with port 0 the kernel picked the port. */
+static void
+main_log_endpoints(const struct endpoints *ep)
+{
+	char port[16];
+
+	if (endpoints_metrics_port(ep) >= 0) {
+		snprintf(port, sizeof port, "%d", endpoints_metrics_port(ep));
+		log_info("serving metrics", "path", "/metrics", "port", port);
+	}
+	if (endpoints_probe_port(ep) >= 0) {
+		snprintf(port, sizeof port, "%d", endpoints_probe_port(ep));
+		log_info("serving health probes", "path", "/healthz,/readyz", "port", port);
+	}
+}
+
+/* Runs the configured process; returns the exit status. */
+static int
+main_run(const struct config *cfg)
+{
+	struct endpoints *ep = NULL;
+	char *cause = NULL;
+	int status = 1;
+
+	loop_init();
+	loop_catch_signals();
+	loop_set_drain_timeout(cfg->shutdown_timeout_ms);
+	if (endpoints_create(cfg->metrics_addr.text, cfg->health_addr.text, &ep, &cause) != 0) {
+		log_error("cannot start", "error", cause);
+		goto out;
+	}
+	main_log_endpoints(ep);
+	log_info("started", "version", PCA_VERSION);
+	status = loop_run();
+out:
+	endpoints_free(ep);
+	loop_free();
+	free(cause);
+	return status;
+}
 
 int
 main(int argc, char **argv)
 {
-	int status;
+	struct config cfg;
+	char *cause = NULL;
+	size_t i;
+	int status = 0;
 
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("%s %s\n", PCA_NAME, PCA_VERSION);
-		return 0;
+	config_init(&cfg);
+	if (config_load(&cfg, argc, argv, &cause) != 0) {
+		fprintf(stderr, "pca-issuer: %s\n", cause);
+		fprintf(stderr, "Run 'pca-issuer --help' for the flags.\n");
+		free(cause);
+		config_free(&cfg);
+		return 2;
 	}
-	loop_init();
-	loop_catch_signals();
-	log_info("starting", "version", PCA_VERSION);
-	status = loop_run();
-	loop_free();
+	switch (cfg.action) {
+	case CONFIG_ACTION_HELP:
+		config_usage(stdout);
+		break;
+	case CONFIG_ACTION_VERSION:
+		printf("%s %s\n", PCA_NAME, PCA_VERSION);
+		break;
+	case CONFIG_ACTION_PRINT:
+		config_print(&cfg, stdout);
+		break;
+	case CONFIG_ACTION_RUN:
+		log_setup(cfg.log_format, cfg.log_level);
+		for (i = 0; i < cfg.nwarnings; i++)
+			log_warn(cfg.warnings[i]);
+		status = main_run(&cfg);
+		break;
+	}
+	config_free(&cfg);
 	return status;
 }
