@@ -85,7 +85,7 @@ static int
 log_is_secret(const char *key)
 {
 	static const char *const words[] = {"secret", "password", "authorization",
-					    "access_key", "credential", "token"};
+					    "access_key", "token"};
 	size_t i;
 
 	if (strcasestr(key, "idempotency") != NULL)

@@ -7,7 +7,7 @@
  * Callers pass the message and then key/value string pairs, NULL-terminated
  * by the macros. Values under keys that name a secret (anything containing
  * "secret", "password", "token" but not "idempotency", "authorization",
- * "access_key", "credential") are written as "[redacted]", as a last line of
+ * "access_key") are written as "[redacted]", as a last line of
  * defence; the first line is never passing them.
  */
 #ifndef PCA_CORE_LOG_H

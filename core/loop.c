@@ -26,7 +26,8 @@ struct loop_hook {
 
 static struct event_base *loop_evbase;
 static struct event *loop_sigterm, *loop_sigint, *loop_drain_timer;
-static struct loop_hook *loop_hooks;
+static struct loop_hook *loop_hooks, *loop_drained_hooks;
+static int loop_drained_called;
 static enum loop_state loop_state;
 static uint64_t loop_drain_ms = 30000;
 static unsigned loop_holds;
@@ -74,6 +75,11 @@ loop_free(void)
 		loop_hooks = h->next;
 		free(h);
 	}
+	while ((h = loop_drained_hooks) != NULL) {
+		loop_drained_hooks = h->next;
+		free(h);
+	}
+	loop_drained_called = 0;
 	if (loop_sigterm != NULL)
 		event_free(loop_sigterm);
 	if (loop_sigint != NULL)
@@ -137,15 +143,27 @@ loop_run(void)
 	return loop_status;
 }
 
-void
-loop_on_shutdown(void (*fn)(void *), void *arg)
+static void
+loop_hook_add(struct loop_hook **list, void (*fn)(void *), void *arg)
 {
 	struct loop_hook *h = xmalloc(sizeof *h);
 
 	h->fn = fn;
 	h->arg = arg;
-	h->next = loop_hooks;
-	loop_hooks = h;
+	h->next = *list;
+	*list = h;
+}
+
+void
+loop_on_shutdown(void (*fn)(void *), void *arg)
+{
+	loop_hook_add(&loop_hooks, fn, arg);
+}
+
+void
+loop_on_drained(void (*fn)(void *), void *arg)
+{
+	loop_hook_add(&loop_drained_hooks, fn, arg);
 }
 
 static void
@@ -162,10 +180,19 @@ loop_on_drain_timeout(evutil_socket_t fd, short what, void *arg)
 static void
 loop_check_drained(void)
 {
-	if (loop_state == LOOP_DRAINING && loop_holds == 0) {
-		log_info("shutdown complete");
-		loop_stop(0);
+	struct loop_hook *h;
+
+	if (loop_state != LOOP_DRAINING || loop_holds != 0)
+		return;
+	if (!loop_drained_called) {
+		loop_drained_called = 1;
+		for (h = loop_drained_hooks; h != NULL; h = h->next)
+			h->fn(h->arg);
+		if (loop_holds != 0)
+			return;
 	}
+	log_info("shutdown complete");
+	loop_stop(0);
 }
 
 void

@@ -28,6 +28,12 @@ int loop_run(void);
 
 /* Registers fn(arg) to be called once when shutdown starts. */
 void loop_on_shutdown(void (*fn)(void *), void *arg);
+/*
+ * Registers fn(arg) to be called once when, during shutdown, no work is held
+ * any more: the place for last words such as releasing a lease. It may hold
+ * new work (loop_hold) to delay the exit until that is done.
+ */
+void loop_on_drained(void (*fn)(void *), void *arg);
 void loop_shutdown(void);
 int loop_shutting_down(void);
 /* Ends the loop now; loop_run() returns status. */

@@ -43,7 +43,7 @@ struct workq {
 	struct workq_item **heap;
 	size_t nheap, heap_cap;
 	struct event *timer;
-	int shutdown;
+	int paused;
 	char *name;
 };
 
@@ -176,7 +176,7 @@ workq_arm(struct workq *q)
 
 	if (q->timer == NULL)
 		return;
-	if (q->shutdown || (!can_hand && q->nheap == 0)) {
+	if (q->paused || (!can_hand && q->nheap == 0)) {
 		evtimer_del(q->timer);
 		return;
 	}
@@ -309,9 +309,9 @@ workq_failures(const struct workq *q, const char *key)
 }
 
 void
-workq_shutdown(struct workq *q)
+workq_set_paused(struct workq *q, int paused)
 {
-	q->shutdown = 1;
+	q->paused = paused;
 	workq_arm(q);
 }
 
@@ -327,7 +327,7 @@ workq_run(struct workq *q)
 		workq_heap_remove(q, it);
 		workq_push_ready(q, it);
 	}
-	while (!q->shutdown && q->ready_head != NULL && handed < q->opts.max_per_pass &&
+	while (!q->paused && q->ready_head != NULL && handed < q->opts.max_per_pass &&
 	       (q->opts.max_active == 0 || q->nactive < q->opts.max_active)) {
 		it = q->ready_head;
 		q->ready_head = it->next;

@@ -56,8 +56,12 @@ void workq_done(struct workq *q, const char *key, enum workq_result result, uint
 /* Resets a key's failure count. */
 void workq_forget(struct workq *q, const char *key);
 unsigned workq_failures(const struct workq *q, const char *key);
-/* Stops handing out keys; what is active finishes. */
-void workq_shutdown(struct workq *q);
+/*
+ * Stops (paused = 1) or resumes handing out keys; keys keep being queued and
+ * what is active finishes. A replica that is not the leader keeps its queue
+ * paused.
+ */
+void workq_set_paused(struct workq *q, int paused);
 
 /* Hands out every key that is due (up to the per-pass cap) and re-arms the timer. */
 void workq_run(struct workq *q);

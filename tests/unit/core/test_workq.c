@@ -191,14 +191,19 @@ test_per_pass_cap_and_active_limit(void)
 }
 
 static void
-test_shutdown_stops_handing_out(void)
+test_pause_holds_keys(void)
 {
 	struct workq *q = new_queue(0, 0);
 
+	workq_set_paused(q, 1);
 	workq_add(q, "a");
-	workq_shutdown(q);
+	workq_add(q, "b");
 	workq_run(q);
 	CHECK_INT(nhandled, 0);
+	CHECK_INT(workq_ready(q), 2);
+	workq_set_paused(q, 0);
+	workq_run(q);
+	CHECK_INT(nhandled, 2);
 	workq_free(q);
 }
 
@@ -235,7 +240,7 @@ main(void)
 	TEST(test_backoff_grows_and_caps);
 	TEST(test_fresh_add_skips_backoff);
 	TEST(test_per_pass_cap_and_active_limit);
-	TEST(test_shutdown_stops_handing_out);
+	TEST(test_pause_holds_keys);
 	TEST(test_many_keys);
 	return test_done();
 }
