@@ -1,0 +1,114 @@
+/*
+ * The objects pca-issuer reads, decoded into the few fields the controllers
+ * use: cert-manager CertificateRequests, the AWSPCAIssuer and
+ * AWSPCAClusterIssuer kinds, Secrets (only the named keys), and Leases.
+ *
+ * Each decoder is a struct kube_type for the reflector; each decoded struct
+ * owns its strings and is freed with its *_free function.
+ */
+#ifndef PCA_KUBE_TYPES_H
+#define PCA_KUBE_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kube/reflector.h"
+
+#define KUBE_AWSPCA_GROUP        "awspca.cert-manager.io"
+#define KUBE_CERT_ARN_ANNOTATION "aws-privateca-issuer/certificate-arn"
+
+extern const struct kube_resource kube_res_certificaterequests;
+extern const struct kube_resource kube_res_awspcaissuers;
+extern const struct kube_resource kube_res_awspcaclusterissuers;
+extern const struct kube_resource kube_res_secrets;
+extern const struct kube_resource kube_res_leases;
+extern const struct kube_resource kube_res_events;      /* events.k8s.io/v1 */
+extern const struct kube_resource kube_res_core_events; /* v1 Event */
+
+/* A condition's status: absent, "True", "False" or "Unknown". */
+enum kube_cond {
+	KUBE_COND_ABSENT,
+	KUBE_COND_TRUE,
+	KUBE_COND_FALSE,
+	KUBE_COND_UNKNOWN,
+};
+
+struct kube_condition {
+	enum kube_cond status;
+	char *reason;
+	char *message;
+	int64_t observed_generation; /* 0 when absent */
+	char *last_transition_time;
+};
+
+/* A cert-manager CertificateRequest (cert-manager.io/v1). */
+struct kube_cr {
+	char *namespace, *name, *uid, *resource_version;
+	int64_t generation;
+	char *issuer_group, *issuer_kind, *issuer_name;
+	unsigned char *csr_pem; /* spec.request, base64-decoded */
+	size_t csr_len;
+	int is_ca;
+	char **usages;         /* spec.usages, NULL-terminated; empty when unset */
+	int64_t duration_s;    /* spec.duration; 0 when unset */
+	char *certificate_arn; /* the annotation, or NULL */
+	struct kube_condition approved, denied, ready, invalid_request;
+	int has_certificate; /* status.certificate is set */
+	char *failure_time;  /* status.failureTime, or NULL */
+	int deleting;        /* metadata.deletionTimestamp is set */
+};
+
+/* An AWSPCAIssuer or AWSPCAClusterIssuer (awspca.cert-manager.io/v1beta1). */
+struct kube_issuer {
+	int cluster; /* AWSPCAClusterIssuer */
+	char *namespace, *name, *uid, *resource_version;
+	int64_t generation;
+	char *arn;
+	char *region;
+	char *role;
+	char *default_template;  /* spec.pcaTemplate.defaultTemplateName */
+	char *secret_name;       /* spec.secretRef.name, or NULL */
+	char *secret_namespace;  /* spec.secretRef.namespace, or NULL */
+	char *access_key_id_key; /* accessKeyIDSelector.key, default AWS_ACCESS_KEY_ID */
+	char
+	    *secret_access_key_key; /* secretAccessKeySelector.key, default AWS_SECRET_ACCESS_KEY */
+	char *session_token_key;    /* sessionTokenSelector.key, default AWS_SESSION_TOKEN */
+	struct kube_condition ready;
+};
+
+extern const struct kube_type kube_type_cr;
+extern const struct kube_type kube_type_issuer;
+extern const struct kube_type kube_type_cluster_issuer;
+
+void kube_cr_free(struct kube_cr *cr);
+void kube_issuer_free(struct kube_issuer *iss);
+
+/*
+ * Decode a GET answer (the same decoders as the kube_type ones). 0, or -1
+ * with *out NULL and *cause naming the object and the field, as in
+ *   CertificateRequest ns/x: spec.request is not valid base64
+ */
+int kube_cr_decode(const char *json, size_t len, struct kube_cr **out, char **cause);
+int kube_issuer_decode(const char *json, size_t len, int cluster, struct kube_issuer **out,
+                       char **cause);
+
+/*
+ * Standard base64, padded or not, line breaks skipped. 0 with *out (the
+ * caller's, NUL-terminated beyond *outlen) or -1 with *out NULL.
+ */
+int kube_base64_decode(const char *s, size_t len, unsigned char **out, size_t *outlen);
+/*
+ * A Go duration string ("2160h0m0s", "1.5h", "90m", "0") in whole seconds,
+ * truncated toward zero; -1 for what Go's time.ParseDuration refuses.
+ */
+int kube_duration_parse(const char *s, int64_t *seconds);
+
+/*
+ * Decodes a Secret GET answer and copies the base64-decoded values of the
+ * named keys (any may be NULL); a key that is absent leaves its output NULL.
+ * The values are the caller's and should be wiped after use.
+ */
+int kube_secret_decode(const char *json, size_t len, const char *const *keys, size_t nkeys,
+                       char **values, char **cause);
+
+#endif
