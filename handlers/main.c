@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "handlers/app.h"
 #include "handlers/endpoints.h"
 #include "version.h"
 
@@ -33,6 +34,7 @@ static int
 main_run(const struct config *cfg)
 {
 	struct endpoints *ep = NULL;
+	struct app *app = NULL;
 	char *cause = NULL;
 	int status = 1;
 
@@ -44,9 +46,15 @@ main_run(const struct config *cfg)
 		goto out;
 	}
 	main_log_endpoints(ep);
+	if (app_create(cfg, &app, &cause) != 0) {
+		log_error("cannot start", "error", cause);
+		goto out;
+	}
+	app_start(app);
 	log_info("started", "version", PCA_VERSION);
 	status = loop_run();
 out:
+	app_free(app);
 	endpoints_free(ep);
 	loop_free();
 	free(cause);

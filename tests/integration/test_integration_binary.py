@@ -14,8 +14,30 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import issuerproc  # noqa: E402
 
 LOOPBACK = ["--metrics-bind-address=127.0.0.1:0", "--health-probe-bind-address=127.0.0.1:0"]
-# Without a cluster the process must still start and serve its endpoints.
 NO_CLUSTER = {"KUBECONFIG": "", "KUBERNETES_SERVICE_HOST": ""}
+
+# A cluster that never answers: a closed loopback port.
+UNREACHABLE_KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters:
+- name: gone
+  cluster: {server: "https://127.0.0.1:%d"}
+users:
+- name: nobody
+  user: {token: not-a-real-token}
+contexts:
+- name: gone
+  context: {cluster: gone, user: nobody}
+current-context: gone
+"""
+
+
+def closed_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def get(port, path):
@@ -84,8 +106,22 @@ class BinaryTest(unittest.TestCase):
         self.assertEqual(again.returncode, 0, again.stderr)
         self.assertEqual(again.stdout, r.stdout)
 
+    def test_no_cluster_configuration_is_a_clear_error(self):
+        p = issuerproc.IssuerProcess(LOOPBACK, env=dict(NO_CLUSTER, HOME="/nonexistent"))
+        try:
+            self.assertEqual(p.wait(30), 1)
+            self.assertIn("kube", p.log_text().lower())
+            line = p.wait_msg("cannot start", 5)
+            self.assertTrue(line["error"])
+        finally:
+            p.stop()
+
     def test_serves_endpoints_and_stops_on_sigterm(self):
-        p = issuerproc.IssuerProcess(LOOPBACK, env=NO_CLUSTER)
+        """Without a reachable API server it serves its endpoints and is not ready."""
+        with tempfile.NamedTemporaryFile("w", suffix=".kubeconfig", delete=False) as f:
+            f.write(UNREACHABLE_KUBECONFIG % closed_port())
+        self.addCleanup(os.unlink, f.name)
+        p = issuerproc.IssuerProcess(LOOPBACK + ["--kubeconfig", f.name], env=NO_CLUSTER)
         try:
             mport, pport = p.ports()
             status, ctype, body = get(mport, "/metrics")
@@ -104,6 +140,9 @@ class BinaryTest(unittest.TestCase):
             )
             self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
             self.assertEqual(get(pport, "/healthz")[0], 200)
+            status, _, body = get(pport, "/readyz")
+            self.assertEqual(status, 503)
+            self.assertIn("[-]informer-certificaterequests", body)
             self.assertEqual(get(pport, "/metrics")[0], 404)
             p.signal(signal.SIGTERM)
             self.assertEqual(p.wait(30), 0)

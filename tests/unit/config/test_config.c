@@ -149,8 +149,8 @@ test_defaults(void)
 	CHECK_INT(cfg.leader_elect, 0);
 	CHECK_INT(cfg.disable_approved_check, 0);
 	CHECK_INT(cfg.disable_client_side_rate_limiting, 0);
-	CHECK(cfg.kube_api_qps == 50.0);
-	CHECK_INT(cfg.kube_api_burst, 100);
+	CHECK(cfg.kube_api_qps == 100.0);
+	CHECK_INT(cfg.kube_api_burst, 200);
 	CHECK_INT(cfg.max_watch_line_bytes, 16 * 1024 * 1024);
 	CHECK_STR(cfg.leader_election_namespace, "");
 	CHECK_STR(cfg.leader_election_id, "b858308c.awspca.cert-manager.io");

@@ -1,0 +1,57 @@
+/*
+ * The CertificateRequest controller: cert-manager's external-issuer contract
+ * for requests whose issuerRef names an AWSPCAIssuer or AWSPCAClusterIssuer.
+ *
+ *  1. Requests for other issuers are ignored and cost nothing.
+ *  2. Denied -> Ready=False reason Denied with failureTime; never signed.
+ *  3. Not approved -> nothing written, one WaitingForApproval event
+ *     (unless the approved check is disabled).
+ *  4. Ready, Failed, Denied or InvalidRequest -> terminal, forgotten.
+ *  5. Issuer missing or not Ready -> Ready=False reason Pending, resumed as
+ *     soon as the issuer is Ready.
+ *  6. The CSR is parsed and checked against spec.isCA and spec.usages.
+ *  7. Template, the CA's signing algorithm, validity now + spec.duration.
+ *  8. IdempotencyToken from the request's UID.
+ *  9. The certificate ARN goes into the aws-privateca-issuer/certificate-arn
+ *     annotation before polling; an annotated request is never issued again.
+ * 10. GetCertificate is polled with back-off while it is in progress.
+ * 11. The leaf must carry the CSR's key; one server-side-apply status write
+ *     sets certificate, ca and Ready=True reason Issued.
+ * 12. Throttling and transient errors keep the request Pending and retry up
+ *     to the maximum retry duration; then, or on a permanent error,
+ *     Ready=False reason Failed with failureTime.
+ *
+ * Requests are handled concurrently: the only limit on throughput is the
+ * Private CA quota enforced by the AWS client, not a worker count.
+ */
+#ifndef PCA_HANDLERS_CERTREQS_H
+#define PCA_HANDLERS_CERTREQS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct kube_client;
+struct kube_events;
+struct issuers;
+struct certreqs;
+
+struct certreqs_opts {
+	struct kube_client *kube;
+	struct issuers *issuers;
+	struct kube_events *events; /* may be NULL */
+	const char *namespace;      /* NULL: every namespace */
+	int disable_approved_check;
+	uint64_t max_retry_ms;
+	size_t max_line;
+};
+
+struct certreqs *certreqs_create(const struct certreqs_opts *opts);
+void certreqs_start(struct certreqs *ctl);
+void certreqs_set_leader(struct certreqs *ctl, int leader);
+/* Stops taking new work; calls in flight finish (graceful shutdown). */
+void certreqs_stop(struct certreqs *ctl);
+void certreqs_free(struct certreqs *ctl);
+/* An issuer's verdict changed: wake the requests waiting for it. */
+void certreqs_issuer_changed(struct certreqs *ctl, const char *issuer_key);
+
+#endif

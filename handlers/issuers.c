@@ -1,0 +1,629 @@
+/*
+ * The issuer controller. Each issuer is one entry keyed like a
+ * CertificateRequest names it ("AWSPCAIssuer/<ns>/<name>" or
+ * "AWSPCAClusterIssuer/<name>"); a check is a chain of callbacks (Secret,
+ * then DescribeCertificateAuthority, then the status write) while the key is
+ * active in the work queue, so one issuer is never checked twice at once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "aws/creds.h"
+#include "aws/endpoint.h"
+#include "aws/pca.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/metrics.h"
+#include "core/smap.h"
+#include "core/workq.h"
+#include "core/xmalloc.h"
+#include "handlers/issuers.h"
+#include "handlers/notify.h"
+#include "handlers/status.h"
+#include "kube/client.h"
+#include "kube/reflector.h"
+#include "kube/types.h"
+
+struct issuer_conn {
+	unsigned refs;
+	struct aws_creds_src *creds;
+	struct aws_pca *pca;
+};
+
+struct issuer {
+	struct issuers *ctl;
+	char *key;
+	struct kube_issuer *obj;
+	enum issuer_verdict verdict;
+	char *reason, *message;
+	char *signing_algorithm;
+	int64_t checked_generation;
+	struct issuer_conn *conn;
+	unsigned char identity[32]; /* hash of what conn was built from */
+	struct kube_call *kcall;
+	struct aws_pca_call *pcall;
+	int active; /* handed out by the work queue */
+	int deleted;
+};
+
+struct issuers {
+	struct issuers_opts opts;
+	struct smap *issuers;
+	struct kube_reflector *refl_ns, *refl_cluster;
+	struct workq *queue;
+	int leader;
+	int stopped;
+};
+
+static struct metric *m_ready, *m_checks;
+
+static void issuers_check(struct workq *q, const char *key, void *arg);
+static void issuers_collect(struct metric *m, void *arg);
+
+struct issuer_conn *
+issuer_conn_ref(struct issuer_conn *conn)
+{
+	conn->refs++;
+	return conn;
+}
+
+void
+issuer_conn_unref(struct issuer_conn *conn)
+{
+	if (conn == NULL || --conn->refs > 0)
+		return;
+	aws_pca_free(conn->pca);
+	aws_creds_src_free(conn->creds);
+	free(conn);
+}
+
+struct aws_pca *
+issuer_conn_pca(const struct issuer_conn *conn)
+{
+	return conn->pca;
+}
+
+char *
+issuers_key(const char *kind, const char *cr_namespace, const char *name)
+{
+	if (strcmp(kind, "AWSPCAClusterIssuer") == 0)
+		return xasprintf("AWSPCAClusterIssuer/%s", name);
+	return xasprintf("AWSPCAIssuer/%s/%s", cr_namespace, name);
+}
+
+static void
+issuer_free(void *p)
+{
+	struct issuer *iss = p;
+
+	if (iss == NULL)
+		return;
+	if (iss->kcall != NULL)
+		kube_cancel(iss->kcall);
+	if (iss->pcall != NULL)
+		aws_pca_cancel(iss->pcall);
+	issuer_conn_unref(iss->conn);
+	kube_issuer_free(iss->obj);
+	free(iss->key);
+	free(iss->reason);
+	free(iss->message);
+	free(iss->signing_algorithm);
+	free(iss);
+}
+
+static const char *
+issuer_kind(const struct issuer *iss)
+{
+	return iss->obj->cluster ? "AWSPCAClusterIssuer" : "AWSPCAIssuer";
+}
+
+/* The reflector's view of an issuer: keep it, and check it again. */
+static int
+issuers_on_upsert(const struct kube_meta *meta, void *obj, void *arg)
+{
+	struct issuers *ctl = arg;
+	struct kube_issuer *ki = obj;
+	struct issuer *iss;
+	char *key = issuers_key(ki->cluster ? "AWSPCAClusterIssuer" : "AWSPCAIssuer",
+				ki->namespace, ki->name);
+
+	iss = smap_get(ctl->issuers, key);
+	if (iss == NULL) {
+		iss = xcalloc(1, sizeof *iss);
+		iss->ctl = ctl;
+		iss->key = key;
+		smap_put(ctl->issuers, key, iss, NULL);
+	} else {
+		free(key);
+		kube_issuer_free(iss->obj);
+	}
+	iss->obj = ki;
+	/*
+	 * A new generation means a new spec: check it now. A change of status
+	 * alone (our own writes among them) waits for the periodic re-check.
+	 */
+	if (iss->verdict == ISSUER_UNKNOWN || ki->generation != iss->checked_generation)
+		workq_add(ctl->queue, iss->key);
+	return 1;
+}
+
+static void
+issuers_on_delete(const struct kube_meta *meta, void *arg)
+{
+	struct issuers *ctl = arg;
+	const char *kind = *meta->namespace == '\0' ? "AWSPCAClusterIssuer" : "AWSPCAIssuer";
+	char *key = issuers_key(kind, meta->namespace, meta->name);
+	struct issuer *iss = smap_get(ctl->issuers, key);
+
+	if (iss != NULL) {
+		log_info("issuer deleted", "issuer", key);
+		if (iss->active) {
+			/* The check in flight finishes the removal. */
+			iss->deleted = 1;
+		} else {
+			smap_del(ctl->issuers, key);
+			issuer_free(iss);
+		}
+		ctl->opts.on_change(key, ctl->opts.arg);
+	}
+	free(key);
+}
+
+static void
+issuers_on_synced(void *arg)
+{
+	log_debug("issuer cache synced");
+}
+
+struct issuers *
+issuers_create(const struct issuers_opts *opts)
+{
+	struct issuers *ctl = xcalloc(1, sizeof *ctl);
+	struct kube_reflector_opts ro;
+	struct workq_opts wo = {"issuers", 2000, 300000, 16, 0};
+
+	ctl->opts = *opts;
+	ctl->issuers = smap_create();
+	ctl->queue = workq_create(loop_base(), &wo, issuers_check, ctl);
+	workq_set_paused(ctl->queue, 1);
+
+	memset(&ro, 0, sizeof ro);
+	ro.type = &kube_type_issuer;
+	ro.namespace = opts->namespace;
+	ro.on_upsert = issuers_on_upsert;
+	ro.on_delete = issuers_on_delete;
+	ro.on_synced = issuers_on_synced;
+	ro.arg = ctl;
+	ctl->refl_ns = kube_reflector_create(opts->kube, &ro);
+	ro.type = &kube_type_cluster_issuer;
+	ro.namespace = NULL;
+	ctl->refl_cluster = kube_reflector_create(opts->kube, &ro);
+
+	if (m_ready == NULL) {
+		m_ready = metrics_gauge("pca_issuer_issuer_ready",
+					"Whether an issuer can sign (1) or not (0), by kind, namespace "
+					"and name.",
+					"kind,namespace,name");
+		m_checks = metrics_counter("pca_issuer_issuer_checks_total",
+					   "Issuer checks by outcome (ready, not_ready, error).",
+					   "outcome");
+	}
+	metrics_collect_add(m_ready, issuers_collect, ctl);
+	return ctl;
+}
+
+void
+issuers_start(struct issuers *ctl)
+{
+	kube_reflector_start(ctl->refl_ns);
+	kube_reflector_start(ctl->refl_cluster);
+}
+
+void
+issuers_set_leader(struct issuers *ctl, int leader)
+{
+	ctl->leader = leader;
+	workq_set_paused(ctl->queue, !leader || ctl->stopped);
+}
+
+void
+issuers_stop(struct issuers *ctl)
+{
+	ctl->stopped = 1;
+	workq_set_paused(ctl->queue, 1);
+}
+
+void
+issuers_free(struct issuers *ctl)
+{
+	if (ctl == NULL)
+		return;
+	metrics_collect_remove(m_ready, issuers_collect, ctl);
+	kube_reflector_free(ctl->refl_ns);
+	kube_reflector_free(ctl->refl_cluster);
+	workq_free(ctl->queue);
+	smap_free(ctl->issuers, issuer_free);
+	free(ctl);
+}
+
+void
+issuers_get(struct issuers *ctl, const char *key, struct issuer_view *view)
+{
+	struct issuer *iss = smap_get(ctl->issuers, key);
+
+	memset(view, 0, sizeof *view);
+	if (iss == NULL || iss->deleted) {
+		view->verdict = ISSUER_MISSING;
+		return;
+	}
+	view->verdict = iss->verdict;
+	view->reason = iss->reason;
+	view->message = iss->message;
+	view->arn = iss->obj->arn;
+	view->default_template = iss->obj->default_template;
+	view->signing_algorithm = iss->signing_algorithm;
+	view->conn = iss->conn;
+	/* A spec changed since the check is not vouched for yet. */
+	if (iss->verdict == ISSUER_READY && iss->obj->generation != iss->checked_generation)
+		view->verdict = ISSUER_UNKNOWN;
+}
+
+void
+issuers_auth_failed(struct issuers *ctl, const char *key)
+{
+	struct issuer *iss = smap_get(ctl->issuers, key);
+
+	if (iss == NULL)
+		return;
+	if (iss->conn != NULL)
+		aws_creds_invalidate(iss->conn->creds);
+	workq_add(ctl->queue, key);
+}
+
+static void
+issuers_collect(struct metric *m, void *arg)
+{
+	struct issuers *ctl = arg;
+	struct smap_iter it;
+	const char *key;
+	void *v;
+	struct issuer *iss;
+
+	smap_iter_init(&it);
+	while (smap_next(ctl->issuers, &it, &key, &v)) {
+		iss = v;
+		if (iss->deleted)
+			continue;
+		metrics_set(m, iss->verdict == ISSUER_READY ? 1 : 0, issuer_kind(iss),
+			    iss->obj->namespace, iss->obj->name);
+	}
+}
+
+/* Ends a check: reports to the queue and frees an issuer deleted meanwhile. */
+static void
+issuers_done(struct issuer *iss, enum workq_result result, uint64_t after_ms)
+{
+	struct issuers *ctl = iss->ctl;
+	char *key = xstrdup(iss->key);
+
+	iss->active = 0;
+	if (iss->deleted) {
+		smap_del(ctl->issuers, key);
+		issuer_free(iss);
+		workq_done(ctl->queue, key, WORKQ_DONE, 0);
+	} else {
+		workq_done(ctl->queue, key, result, after_ms);
+	}
+	free(key);
+	loop_release();
+}
+
+static void
+issuers_on_status_written(const struct kube_resp *resp, void *arg)
+{
+	struct issuer *iss = arg;
+
+	iss->kcall = NULL;
+	if (resp->err != KUBE_OK || resp->status / 100 != 2) {
+		log_warn("cannot write issuer status", "issuer", iss->key, "status_code",
+			 resp->status == 0 ? "none" : "error", "error", resp->message);
+		issuers_done(iss, WORKQ_RETRY, 0);
+		return;
+	}
+	issuers_done(iss, iss->verdict == ISSUER_READY ? WORKQ_AFTER : WORKQ_RETRY,
+		     iss->ctl->opts.recheck_ms);
+}
+
+/*
+ * Records the verdict of a check, tells the CertificateRequest controller,
+ * emits an event on a transition and writes the Ready condition if it
+ * changed. Ends the check.
+ */
+static void
+issuers_verdict(struct issuer *iss, enum issuer_verdict verdict, const char *reason,
+		const char *message)
+{
+	struct issuers *ctl = iss->ctl;
+	struct status_ready ready = {verdict == ISSUER_READY, reason, message,
+				     iss->obj->generation};
+	enum issuer_verdict before = iss->verdict;
+	struct buf body = BUF_INIT;
+	char *path;
+
+	metrics_inc(m_checks, verdict == ISSUER_READY ? "ready" : "not_ready");
+	if (before != verdict || iss->reason == NULL || strcmp(iss->reason, reason) != 0) {
+		log_info(verdict == ISSUER_READY ? "issuer ready" : "issuer not ready", "issuer",
+			 iss->key, "reason", reason, "message", message);
+		notify_event(ctl->opts.events, issuer_kind(iss), iss->obj->namespace,
+			     iss->obj->name, iss->obj->uid, verdict != ISSUER_READY, reason,
+			     message);
+	}
+	iss->verdict = verdict;
+	free(iss->reason);
+	free(iss->message);
+	iss->reason = xstrdup(reason);
+	iss->message = xstrdup(message);
+	iss->checked_generation = iss->obj->generation;
+	ctl->opts.on_change(iss->key, ctl->opts.arg);
+
+	if (!status_ready_differs(&iss->obj->ready, &ready)) {
+		issuers_done(iss, verdict == ISSUER_READY ? WORKQ_AFTER : WORKQ_RETRY,
+			     ctl->opts.recheck_ms);
+		return;
+	}
+	status_issuer_apply(&body, iss->obj->cluster, iss->obj->namespace, iss->obj->name,
+			    &iss->obj->ready, &ready, clock_wall_ms());
+	path = kube_path(iss->obj->cluster ? &kube_res_awspcaclusterissuers
+					   : &kube_res_awspcaissuers,
+			 iss->obj->namespace, iss->obj->name, "status");
+	iss->kcall = kube_patch(ctl->opts.kube, path, KUBE_PATCH_APPLY, body.p, body.len,
+				STATUS_FIELD_MANAGER, 1, issuers_on_status_written, iss);
+	free(path);
+	buf_free(&body);
+}
+
+/* A check could not reach a verdict (AWS or the API server is unavailable). */
+static void
+issuers_error(struct issuer *iss, const char *reason, const char *message)
+{
+	metrics_inc(m_checks, "error");
+	log_warn("issuer check failed", "issuer", iss->key, "reason", reason, "error", message);
+	if (iss->verdict == ISSUER_READY) {
+		/* Keep a verified issuer signing through a passing outage. */
+		issuers_done(iss, WORKQ_RETRY, 0);
+		return;
+	}
+	issuers_verdict(iss, ISSUER_NOT_READY, reason, message);
+}
+
+static void
+issuers_on_describe(const struct aws_pca_result *res, void *arg)
+{
+	struct issuer *iss = arg;
+	char *msg;
+
+	iss->pcall = NULL;
+	switch (res->err) {
+	case AWS_OK:
+		break;
+	case AWS_ERR_AUTH:
+		msg = xasprintf("AWS rejected the credentials: %s: %s", res->code, res->message);
+		issuers_verdict(iss, ISSUER_NOT_READY, "AuthFailed", msg);
+		free(msg);
+		return;
+	case AWS_ERR_PERMANENT:
+	case AWS_ERR_LIMIT:
+		msg = xasprintf("DescribeCertificateAuthority failed: %s: %s", res->code,
+				res->message);
+		issuers_verdict(iss, ISSUER_NOT_READY,
+				strcmp(res->code, "ResourceNotFoundException") == 0 ? "CANotFound"
+										  : "CAError",
+				msg);
+		free(msg);
+		return;
+	default:
+		msg = xasprintf("DescribeCertificateAuthority failed: %s%s%s", res->code,
+				*res->code != '\0' ? ": " : "", res->message);
+		issuers_error(iss, "AWSUnavailable", msg);
+		free(msg);
+		return;
+	}
+	if (res->ca_status == NULL || strcmp(res->ca_status, "ACTIVE") != 0) {
+		msg = xasprintf("The certificate authority is %s, not ACTIVE",
+				res->ca_status != NULL ? res->ca_status : "in an unknown state");
+		issuers_verdict(iss, ISSUER_NOT_READY, "CANotActive", msg);
+		free(msg);
+		return;
+	}
+	free(iss->signing_algorithm);
+	iss->signing_algorithm = xstrdup(res->ca_signing_algorithm != NULL
+						 ? res->ca_signing_algorithm
+						 : "SHA256WITHRSA");
+	issuers_verdict(iss, ISSUER_READY, "Verified", "Issuer verified");
+}
+
+/* Hashes what the connection is built from, to notice a changed Secret or spec. */
+static void
+issuers_identity(const struct kube_issuer *ki, char *const *values, unsigned char out[32])
+{
+	const char *parts[] = {ki->arn, ki->region, ki->role, values[0], values[1], values[2]};
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int n;
+	size_t i;
+
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		const char *p = parts[i] != NULL ? parts[i] : "";
+		EVP_DigestUpdate(ctx, p, strlen(p) + 1);
+	}
+	EVP_DigestFinal_ex(ctx, out, &n);
+	EVP_MD_CTX_free(ctx);
+}
+
+/* Builds (or keeps) the AWS connection from credential values (NULL: default chain). */
+static int
+issuers_connect(struct issuer *iss, char *const *values, char **cause)
+{
+	struct issuers *ctl = iss->ctl;
+	const struct kube_issuer *ki = iss->obj;
+	unsigned char identity[32];
+	struct issuer_conn *conn;
+	struct aws_creds_src *src = NULL;
+	struct aws_arn arn;
+	char *region = NULL, *url = NULL, *session;
+	int ret = -1;
+
+	issuers_identity(ki, values, identity);
+	if (iss->conn != NULL && CRYPTO_memcmp(identity, iss->identity, 32) == 0)
+		return 0;
+	memset(&arn, 0, sizeof arn);
+	if (aws_arn_parse(ki->arn, &arn, cause) != 0)
+		goto out;
+	if ((region = aws_region_resolve(ki->region, ki->arn, ctl->opts.env, cause)) == NULL)
+		goto out;
+	if ((url = aws_endpoint_url("acm-pca", region, ctl->opts.env, cause)) == NULL)
+		goto out;
+	if (values[0] != NULL)
+		src = aws_creds_static(values[0], values[1], values[2]);
+	else if (aws_creds_default_chain(ctl->opts.http, ctl->opts.env, &src, cause) != 0)
+		goto out;
+	if (ki->role != NULL && *ki->role != '\0') {
+		session = xasprintf("pca-issuer-%s", ki->name);
+		src = aws_creds_assume_role(ctl->opts.http, src, ki->role, session, region,
+					    ctl->opts.env);
+		free(session);
+	}
+	conn = xcalloc(1, sizeof *conn);
+	conn->refs = 1;
+	conn->creds = src;
+	conn->pca = aws_pca_create(ctl->opts.http, src, url, region, arn.account);
+	issuer_conn_unref(iss->conn);
+	iss->conn = conn;
+	memcpy(iss->identity, identity, 32);
+	log_info("issuer connected", "issuer", iss->key, "region", region, "endpoint", url,
+		 "credential_source", aws_creds_src_kind(src));
+	ret = 0;
+out:
+	aws_arn_clear(&arn);
+	free(region);
+	free(url);
+	return ret;
+}
+
+/* Credentials are settled: connect and ask AWS about the CA. */
+static void
+issuers_describe(struct issuer *iss, char *const *values)
+{
+	char *cause = NULL;
+
+	if (issuers_connect(iss, values, &cause) != 0) {
+		issuers_verdict(iss, ISSUER_NOT_READY, "InvalidConfig", cause);
+		free(cause);
+		return;
+	}
+	iss->pcall = aws_pca_describe_ca(iss->conn->pca, iss->obj->arn, issuers_on_describe, iss);
+}
+
+static void
+issuers_on_secret(const struct kube_resp *resp, void *arg)
+{
+	struct issuer *iss = arg;
+	const struct kube_issuer *ki = iss->obj;
+	const char *keys[3] = {ki->access_key_id_key, ki->secret_access_key_key,
+			       ki->session_token_key};
+	char *values[3] = {NULL, NULL, NULL}, *cause = NULL, *msg;
+	size_t i;
+
+	iss->kcall = NULL;
+	if (resp->err != KUBE_OK || resp->status / 100 != 2) {
+		msg = xasprintf("cannot read Secret %s/%s: %s", ki->namespace, ki->secret_name,
+				*resp->message != '\0' ? resp->message : "no answer");
+		if (resp->status == 404 || resp->status == 403)
+			issuers_verdict(iss, ISSUER_NOT_READY,
+					resp->status == 404 ? "SecretNotFound" : "SecretForbidden",
+					msg);
+		else
+			issuers_error(iss, "SecretUnavailable", msg);
+		free(msg);
+		return;
+	}
+	if (kube_secret_decode(resp->body.p, resp->body.len, keys, 3, values, &cause) != 0 ||
+	    values[0] == NULL || values[1] == NULL) {
+		msg = cause != NULL ? xasprintf("Secret %s: %s", ki->secret_name, cause)
+				    : xasprintf("Secret %s has no %s or no %s", ki->secret_name,
+						keys[0], keys[1]);
+		issuers_verdict(iss, ISSUER_NOT_READY, "InvalidSecret", msg);
+		free(msg);
+	} else {
+		issuers_describe(iss, values);
+	}
+	free(cause);
+	for (i = 0; i < 3; i++) {
+		if (values[i] != NULL)
+			OPENSSL_cleanse(values[i], strlen(values[i]));
+		free(values[i]);
+	}
+}
+
+/* Checks what can be checked without I/O; returns a message or NULL. */
+static char *
+issuers_validate(const struct kube_issuer *ki)
+{
+	struct aws_arn arn;
+	char *cause = NULL;
+
+	if (ki->arn == NULL || *ki->arn == '\0')
+		return xstrdup("spec.arn is required");
+	if (aws_arn_parse(ki->arn, &arn, &cause) != 0) {
+		char *msg = xasprintf("spec.arn: %s", cause);
+		free(cause);
+		return msg;
+	}
+	if (strcmp(arn.service, "acm-pca") != 0 ||
+	    strncmp(arn.resource, "certificate-authority/", 22) != 0) {
+		aws_arn_clear(&arn);
+		return xasprintf("spec.arn %s is not the ARN of a Private CA certificate authority",
+				 ki->arn);
+	}
+	aws_arn_clear(&arn);
+	if (ki->secret_name != NULL && *ki->secret_name != '\0' && ki->cluster &&
+	    (ki->secret_namespace == NULL || *ki->secret_namespace == '\0'))
+		return xstrdup("spec.secretRef.namespace is required for an AWSPCAClusterIssuer");
+	return NULL;
+}
+
+/* The work queue hands out an issuer: check it. */
+static void
+issuers_check(struct workq *q, const char *key, void *arg)
+{
+	struct issuers *ctl = arg;
+	struct issuer *iss = smap_get(ctl->issuers, key);
+	char *msg, *path, *values[3] = {NULL, NULL, NULL};
+	const char *ns;
+
+	if (iss == NULL) {
+		workq_done(q, key, WORKQ_DONE, 0);
+		return;
+	}
+	iss->active = 1;
+	loop_hold();
+	if ((msg = issuers_validate(iss->obj)) != NULL) {
+		issuers_verdict(iss, ISSUER_NOT_READY, "InvalidSpec", msg);
+		free(msg);
+		return;
+	}
+	if (iss->obj->secret_name == NULL || *iss->obj->secret_name == '\0') {
+		issuers_describe(iss, values);
+		return;
+	}
+	/* An AWSPCAIssuer reads its Secret from its own namespace only. */
+	ns = iss->obj->cluster ? iss->obj->secret_namespace : iss->obj->namespace;
+	path = kube_path(&kube_res_secrets, ns, iss->obj->secret_name, NULL);
+	iss->kcall = kube_get(ctl->opts.kube, path, issuers_on_secret, iss);
+	free(path);
+}

@@ -1,0 +1,82 @@
+/*
+ * The issuer controller: watches AWSPCAIssuers and AWSPCAClusterIssuers and
+ * decides whether each can sign.
+ *
+ * For each issuer it validates the spec, resolves credentials (the named
+ * Secret, read by name from the issuer's own namespace for an AWSPCAIssuer,
+ * else the default chain; then spec.role), asks DescribeCertificateAuthority
+ * and requires the CA to be ACTIVE, and remembers the CA's signing
+ * algorithm. The verdict becomes the Ready condition (with a reason a user
+ * can act on and observedGeneration) and an event on each transition. It is
+ * re-checked every recheck interval, which also picks up a changed Secret,
+ * and at once when signing reports an authentication or permission error.
+ *
+ * The CertificateRequest controller asks for an issuer's verdict with
+ * issuers_get() and is told of every change through on_change.
+ */
+#ifndef PCA_HANDLERS_ISSUERS_H
+#define PCA_HANDLERS_ISSUERS_H
+
+#include <stdint.h>
+
+struct http_client;
+struct kube_client;
+struct kube_events;
+struct aws_creds_env;
+struct aws_pca;
+struct issuers;
+struct issuer_conn;
+
+struct issuers_opts {
+	struct kube_client *kube;
+	struct http_client *http;
+	struct kube_events *events; /* may be NULL */
+	const struct aws_creds_env *env;
+	const char *namespace;      /* AWSPCAIssuers of this namespace only; NULL: all */
+	uint64_t recheck_ms;
+	/* An issuer's verdict changed (or it appeared or went away). */
+	void (*on_change)(const char *key, void *arg);
+	void *arg;
+};
+
+enum issuer_verdict {
+	ISSUER_UNKNOWN,   /* not checked yet, or being checked for the first time */
+	ISSUER_READY,
+	ISSUER_NOT_READY,
+	ISSUER_MISSING,   /* no such issuer */
+};
+
+/* What a CertificateRequest needs to know of its issuer; valid until control returns to the loop. */
+struct issuer_view {
+	enum issuer_verdict verdict;
+	const char *reason;  /* for NOT_READY */
+	const char *message; /* for NOT_READY */
+	const char *arn;
+	const char *signing_algorithm;
+	const char *default_template;
+	struct issuer_conn *conn; /* take a reference to keep using it */
+};
+
+struct issuers *issuers_create(const struct issuers_opts *opts);
+void issuers_start(struct issuers *ctl);
+/* Only the leader checks issuers and writes their status. */
+void issuers_set_leader(struct issuers *ctl, int leader);
+/* Stops taking new work (graceful shutdown). */
+void issuers_stop(struct issuers *ctl);
+void issuers_free(struct issuers *ctl);
+
+/* The key of an issuer as a CertificateRequest names it; a new string. */
+char *issuers_key(const char *kind, const char *cr_namespace, const char *name);
+void issuers_get(struct issuers *ctl, const char *key, struct issuer_view *view);
+/* Signing met an authentication or permission error: re-check the issuer now. */
+void issuers_auth_failed(struct issuers *ctl, const char *key);
+
+/*
+ * A counted reference to an issuer's AWS connection (credentials and Private
+ * CA client), so that a call in flight outlives a change of credentials.
+ */
+struct issuer_conn *issuer_conn_ref(struct issuer_conn *conn);
+void issuer_conn_unref(struct issuer_conn *conn);
+struct aws_pca *issuer_conn_pca(const struct issuer_conn *conn);
+
+#endif
