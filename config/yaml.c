@@ -19,88 +19,32 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yaml.h>
 
 #include "config/config.h"
 #include "config/fields.h"
 #include "core/buf.h"
 #include "core/xmalloc.h"
+#include "core/yamlev.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
 struct config_yaml {
-	yaml_parser_t parser;
-	yaml_event_t ev;
-	int have_ev;
-	const char *name;
-	const char *data;
-	size_t len;
+	struct yamlev r; /* the event reader */
 	struct config *cfg;
-	char *cause;
 };
 
 static int config_yaml_mapping(struct config_yaml *y, const char *section);
 
-/* Sets y->cause to "name:line:col: [path: ]message". */
-static int __attribute__((format(printf, 4, 5)))
-config_yaml_err(struct config_yaml *y, const yaml_mark_t *mark, const char *path, const char *fmt,
-                ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	buf_printf(&b, "%s:%lu:%lu: ", y->name, (unsigned long)mark->line + 1,
-	           (unsigned long)mark->column + 1);
-	if (path != NULL)
-		buf_printf(&b, "%s: ", path);
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	free(y->cause);
-	y->cause = buf_steal(&b);
-	return -1;
-}
-
-/* Reports libyaml's own error; reader errors carry only a byte offset. */
-static int
-config_yaml_syntax(struct config_yaml *y)
-{
-	yaml_parser_t *p = &y->parser;
-	yaml_mark_t mark = p->problem_mark;
-	size_t i;
-
-	if (p->error == YAML_MEMORY_ERROR)
-		fatalx("libyaml: out of memory");
-	if (p->error == YAML_READER_ERROR) {
-		memset(&mark, 0, sizeof mark);
-		for (i = 0; i < p->problem_offset && i < y->len; i++) {
-			if (y->data[i] == '\n')
-				mark.line++, mark.column = 0;
-			else if (((unsigned char)y->data[i] & 0xc0) != 0x80)
-				mark.column++;
-		}
-	}
-	if (p->context != NULL)
-		return config_yaml_err(y, &mark, NULL, "YAML syntax error: %s (%s at line %lu)",
-		                       p->problem != NULL ? p->problem : "unknown", p->context,
-		                       (unsigned long)p->context_mark.line + 1);
-	return config_yaml_err(y, &mark, NULL, "YAML syntax error: %s",
-	                       p->problem != NULL ? p->problem : "unknown");
-}
-
+/* Sets y->r.cause to "name:line:col: [path: ]message". */
 static int
 config_yaml_next(struct config_yaml *y)
 {
-	if (y->have_ev)
-		yaml_event_delete(&y->ev);
-	y->have_ev = 0;
-	if (!yaml_parser_parse(&y->parser, &y->ev))
-		return config_yaml_syntax(y);
-	y->have_ev = 1;
-	if (y->ev.type == YAML_ALIAS_EVENT)
-		return config_yaml_err(y, &y->ev.start_mark, NULL,
-		                       "aliases (*%s) are not supported",
-		                       (const char *)y->ev.data.alias.anchor);
+	if (yamlev_next(&y->r) != 0)
+		return -1;
+	if (y->r.ev.type == YAML_ALIAS_EVENT)
+		return yamlev_err(&y->r, &y->r.ev.start_mark, NULL,
+		                  "aliases (*%s) are not supported",
+		                  (const char *)y->r.ev.data.alias.anchor);
 	return 0;
 }
 
@@ -108,9 +52,10 @@ config_yaml_next(struct config_yaml *y)
 static int
 config_yaml_is_null(const struct config_yaml *y)
 {
-	const char *v = (const char *)y->ev.data.scalar.value;
+	const char *v = (const char *)y->r.ev.data.scalar.value;
 
-	if (y->ev.type != YAML_SCALAR_EVENT || y->ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+	if (y->r.ev.type != YAML_SCALAR_EVENT ||
+	    y->r.ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return 0;
 	return strcmp(v, "") == 0 || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
 	       strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
@@ -119,7 +64,7 @@ config_yaml_is_null(const struct config_yaml *y)
 static const char *
 config_yaml_found(const struct config_yaml *y)
 {
-	switch (y->ev.type) {
+	switch (y->r.ev.type) {
 	case YAML_SEQUENCE_START_EVENT:
 		return "a list";
 	case YAML_MAPPING_START_EVENT:
@@ -153,11 +98,11 @@ config_yaml_wanted(enum config_kind kind)
 static int
 config_yaml_text(struct config_yaml *y, const yaml_mark_t *mark, const char *path, char **out)
 {
-	const char *v = (const char *)y->ev.data.scalar.value;
-	size_t len = y->ev.data.scalar.length;
+	const char *v = (const char *)y->r.ev.data.scalar.value;
+	size_t len = y->r.ev.data.scalar.length;
 
 	if (strlen(v) != len)
-		return config_yaml_err(y, mark, path, "contains a NUL character");
+		return yamlev_err(&y->r, mark, path, "contains a NUL character");
 	*out = xstrndup(v, len);
 	return 0;
 }
@@ -177,13 +122,13 @@ config_yaml_rates(struct config_yaml *y, const char *path)
 		name = text = why = sub = NULL;
 		if (config_yaml_next(y) == -1)
 			break;
-		if (y->ev.type == YAML_MAPPING_END_EVENT) {
+		if (y->r.ev.type == YAML_MAPPING_END_EVENT) {
 			rc = 0;
 			break;
 		}
-		key_mark = y->ev.start_mark;
-		if (y->ev.type != YAML_SCALAR_EVENT) {
-			config_yaml_err(y, &key_mark, path, "keys must be operation names");
+		key_mark = y->r.ev.start_mark;
+		if (y->r.ev.type != YAML_SCALAR_EVENT) {
+			yamlev_err(&y->r, &key_mark, path, "keys must be operation names");
 			break;
 		}
 		if (config_yaml_text(y, &key_mark, path, &name) == -1)
@@ -191,19 +136,19 @@ config_yaml_rates(struct config_yaml *y, const char *path)
 		sub = xasprintf("%s.%s", path, name);
 		if (config_yaml_next(y) == -1)
 			break;
-		if (y->ev.type != YAML_SCALAR_EVENT || config_yaml_is_null(y)) {
-			config_yaml_err(y, &key_mark, sub, "expected a number, found %s",
-			                config_yaml_found(y));
+		if (y->r.ev.type != YAML_SCALAR_EVENT || config_yaml_is_null(y)) {
+			yamlev_err(&y->r, &key_mark, sub, "expected a number, found %s",
+			           config_yaml_found(y));
 			break;
 		}
 		if (config_yaml_text(y, &key_mark, sub, &text) == -1)
 			break;
 		if (config_rate_set(y->cfg, name, text, &op, &why) == -1) {
-			config_yaml_err(y, &key_mark, sub, "%s", why);
+			yamlev_err(&y->r, &key_mark, sub, "%s", why);
 			break;
 		}
 		if (seen & (1u << op)) {
-			config_yaml_err(y, &key_mark, sub, "is set twice");
+			yamlev_err(&y->r, &key_mark, sub, "is set twice");
 			break;
 		}
 		seen |= 1u << op;
@@ -224,20 +169,20 @@ config_yaml_value(struct config_yaml *y, const struct config_field *f, const yam
 
 	if (config_yaml_next(y) == -1)
 		return -1;
-	if (f->kind == CONFIG_KIND_RATES && y->ev.type == YAML_MAPPING_START_EVENT)
+	if (f->kind == CONFIG_KIND_RATES && y->r.ev.type == YAML_MAPPING_START_EVENT)
 		rc = config_yaml_rates(y, path);
 	else if (f->kind == CONFIG_KIND_RATES && config_yaml_is_null(y))
 		rc = 0;
-	else if (y->ev.type != YAML_SCALAR_EVENT || f->kind == CONFIG_KIND_RATES ||
+	else if (y->r.ev.type != YAML_SCALAR_EVENT || f->kind == CONFIG_KIND_RATES ||
 	         (config_yaml_is_null(y) && !string))
-		config_yaml_err(y, key_mark, path, "expected %s, found %s",
-		                config_yaml_wanted(f->kind),
-		                config_yaml_is_null(y) ? "nothing" : config_yaml_found(y));
+		yamlev_err(&y->r, key_mark, path, "expected %s, found %s",
+		           config_yaml_wanted(f->kind),
+		           config_yaml_is_null(y) ? "nothing" : config_yaml_found(y));
 	else if (config_yaml_is_null(y))
 		rc = config_field_set(y->cfg, f, "", 1, &why);
 	else if (config_yaml_text(y, key_mark, path, &text) == 0 &&
 	         (rc = config_field_set(y->cfg, f, text, 1, &why)) == -1)
-		config_yaml_err(y, key_mark, path, "%s", why);
+		yamlev_err(&y->r, key_mark, path, "%s", why);
 	if (rc == 0) {
 		o->kind = CONFIG_ORIGIN_FILE;
 		o->line = (unsigned long)key_mark->line + 1;
@@ -262,12 +207,12 @@ config_yaml_section(struct config_yaml *y, const char *section, const yaml_mark_
 	section = config_fields[i].section; /* the static copy outlives the key */
 	if (config_yaml_next(y) == -1)
 		return -1;
-	if (y->ev.type == YAML_MAPPING_START_EVENT)
+	if (y->r.ev.type == YAML_MAPPING_START_EVENT)
 		return config_yaml_mapping(y, section);
 	if (config_yaml_is_null(y))
 		return 0;
-	return config_yaml_err(y, key_mark, section, "expected a mapping, found %s",
-	                       config_yaml_found(y));
+	return yamlev_err(&y->r, key_mark, section, "expected a mapping, found %s",
+	                  config_yaml_found(y));
 }
 
 static int
@@ -277,27 +222,26 @@ config_yaml_unknown(struct config_yaml *y, const yaml_mark_t *mark, const char *
 	const struct config_field *f = config_suggest(key);
 
 	if (f == NULL)
-		return config_yaml_err(y, mark, NULL, "unknown key \"%s\"", path);
+		return yamlev_err(&y->r, mark, NULL, "unknown key \"%s\"", path);
 	if (f->section != NULL && !(section != NULL && strcmp(section, f->section) == 0))
-		return config_yaml_err(y, mark, NULL, "unknown key \"%s\" (did you mean %s.%s?)",
-		                       path, f->section, f->key);
-	return config_yaml_err(y, mark, NULL, "unknown key \"%s\" (did you mean %s?)", path,
-	                       f->key);
+		return yamlev_err(&y->r, mark, NULL, "unknown key \"%s\" (did you mean %s.%s?)",
+		                  path, f->section, f->key);
+	return yamlev_err(&y->r, mark, NULL, "unknown key \"%s\" (did you mean %s?)", path, f->key);
 }
 
 /* Handles one key of a mapping, the current event being the key. */
 static int
 config_yaml_key(struct config_yaml *y, const char *section, uint64_t *seen)
 {
-	yaml_mark_t mark = y->ev.start_mark;
+	yaml_mark_t mark = y->r.ev.start_mark;
 	const struct config_field *f;
 	char *key = NULL, *path;
 	uint64_t bit;
 	int rc = -1;
 
-	if (y->ev.type != YAML_SCALAR_EVENT)
-		return config_yaml_err(y, &mark, section, "keys must be plain names, found %s",
-		                       config_yaml_found(y));
+	if (y->r.ev.type != YAML_SCALAR_EVENT)
+		return yamlev_err(&y->r, &mark, section, "keys must be plain names, found %s",
+		                  config_yaml_found(y));
 	if (config_yaml_text(y, &mark, section, &key) == -1)
 		return -1;
 	path = xasprintf("%s%s%s", section != NULL ? section : "", section != NULL ? "." : "", key);
@@ -309,7 +253,7 @@ config_yaml_key(struct config_yaml *y, const char *section, uint64_t *seen)
 	/* A section takes the bit above every field. */
 	bit = f != NULL ? UINT64_C(1) << config_field_index(f) : UINT64_C(1) << CONFIG_NFIELDS;
 	if (*seen & bit) {
-		rc = config_yaml_err(y, &mark, path, "is set twice");
+		rc = yamlev_err(&y->r, &mark, path, "is set twice");
 		goto out;
 	}
 	*seen |= bit;
@@ -332,7 +276,7 @@ config_yaml_mapping(struct config_yaml *y, const char *section)
 	for (;;) {
 		if (config_yaml_next(y) == -1)
 			return -1;
-		if (y->ev.type == YAML_MAPPING_END_EVENT)
+		if (y->r.ev.type == YAML_MAPPING_END_EVENT)
 			return 0;
 		if (config_yaml_key(y, section, &seen) == -1)
 			return -1;
@@ -345,22 +289,22 @@ config_yaml_stream(struct config_yaml *y)
 {
 	if (config_yaml_next(y) == -1 || config_yaml_next(y) == -1)
 		return -1; /* STREAM-START, then a document or the end */
-	if (y->ev.type == YAML_STREAM_END_EVENT)
+	if (y->r.ev.type == YAML_STREAM_END_EVENT)
 		return 0;
 	if (config_yaml_next(y) == -1)
 		return -1;
-	if (y->ev.type == YAML_MAPPING_START_EVENT) {
+	if (y->r.ev.type == YAML_MAPPING_START_EVENT) {
 		if (config_yaml_mapping(y, NULL) == -1)
 			return -1;
 	} else if (!config_yaml_is_null(y))
-		return config_yaml_err(y, &y->ev.start_mark, NULL,
-		                       "the file must be a mapping of settings, found %s",
-		                       config_yaml_found(y));
+		return yamlev_err(&y->r, &y->r.ev.start_mark, NULL,
+		                  "the file must be a mapping of settings, found %s",
+		                  config_yaml_found(y));
 	if (config_yaml_next(y) == -1 || config_yaml_next(y) == -1)
 		return -1; /* DOCUMENT-END, then the end */
-	if (y->ev.type != YAML_STREAM_END_EVENT)
-		return config_yaml_err(y, &y->ev.start_mark, NULL,
-		                       "the file holds more than one YAML document");
+	if (y->r.ev.type != YAML_STREAM_END_EVENT)
+		return yamlev_err(&y->r, &y->r.ev.start_mark, NULL,
+		                  "the file holds more than one YAML document");
 	return 0;
 }
 
@@ -370,22 +314,16 @@ config_load_buffer(struct config *cfg, const char *name, const char *data, size_
 	struct config_yaml y;
 	int rc;
 
-	memset(&y, 0, sizeof y);
-	y.name = name;
-	y.data = data;
-	y.len = len;
+	yamlev_open(&y.r, name, data, len);
 	y.cfg = cfg;
 	free(cfg->src->file);
 	cfg->src->file = xstrdup(name);
-	if (!yaml_parser_initialize(&y.parser))
-		fatalx("libyaml: cannot initialise a parser");
-	yaml_parser_set_input_string(&y.parser, (const unsigned char *)data, len);
 	rc = config_yaml_stream(&y);
-	if (y.have_ev)
-		yaml_event_delete(&y.ev);
-	yaml_parser_delete(&y.parser);
-	if (rc == -1)
-		*cause = y.cause;
+	if (rc == -1) {
+		*cause = y.r.cause;
+		y.r.cause = NULL;
+	}
+	yamlev_close(&y.r);
 	return rc;
 }
 

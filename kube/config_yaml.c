@@ -15,10 +15,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "core/buf.h"
 #include "core/xmalloc.h"
+#include "core/yamlev.h"
 #include "kube/config_yaml.h"
 #include "kube/types.h"
 
@@ -78,13 +78,7 @@ static const char *const kube_config_unsupported[] = {
 #define KUBE_CONFIG_NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
 struct kube_config_yaml {
-	yaml_parser_t parser;
-	yaml_event_t ev;
-	int have_ev;
-	const char *name;
-	const char *data;
-	size_t len;
-	char *cause;
+	struct yamlev r; /* the event reader */
 };
 
 /*
@@ -94,61 +88,7 @@ struct kube_config_yaml {
 typedef int (*kube_config_yaml_other_fn)(struct kube_config_yaml *y, const char *path,
                                          const char *key, const yaml_mark_t *mark, void *arg);
 
-/* Sets y->cause to "name:line:col: [path: ]message". */
-static int __attribute__((format(printf, 4, 5)))
-kube_config_yaml_err(struct kube_config_yaml *y, const yaml_mark_t *mark, const char *path,
-                     const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	buf_printf(&b, "%s:%lu:%lu: ", y->name, (unsigned long)mark->line + 1,
-	           (unsigned long)mark->column + 1);
-	if (path != NULL)
-		buf_printf(&b, "%s: ", path);
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	free(y->cause);
-	y->cause = buf_steal(&b);
-	return -1;
-}
-
-/* Reports libyaml's own error; reader errors carry only a byte offset. */
-static int
-kube_config_yaml_syntax(struct kube_config_yaml *y)
-{
-	yaml_parser_t *p = &y->parser;
-	yaml_mark_t mark = p->problem_mark;
-	size_t i;
-
-	if (p->error == YAML_MEMORY_ERROR)
-		fatalx("libyaml: out of memory");
-	if (p->error == YAML_READER_ERROR) {
-		memset(&mark, 0, sizeof mark);
-		for (i = 0; i < p->problem_offset && i < y->len; i++) {
-			if (y->data[i] == '\n')
-				mark.line++, mark.column = 0;
-			else if (((unsigned char)y->data[i] & 0xc0) != 0x80)
-				mark.column++;
-		}
-	}
-	return kube_config_yaml_err(y, &mark, NULL, "YAML syntax error: %s",
-	                            p->problem != NULL ? p->problem : "unknown");
-}
-
-static int
-kube_config_yaml_next(struct kube_config_yaml *y)
-{
-	if (y->have_ev)
-		yaml_event_delete(&y->ev);
-	y->have_ev = 0;
-	if (!yaml_parser_parse(&y->parser, &y->ev))
-		return kube_config_yaml_syntax(y);
-	y->have_ev = 1;
-	return 0;
-}
-
+/* Sets y->r.cause to "name:line:col: [path: ]message". */
 /* Consumes the node whose first event is current, through its last event. */
 static int
 kube_config_yaml_skip(struct kube_config_yaml *y)
@@ -156,15 +96,15 @@ kube_config_yaml_skip(struct kube_config_yaml *y)
 	unsigned long depth = 0;
 
 	for (;;) {
-		if (y->ev.type == YAML_SEQUENCE_START_EVENT ||
-		    y->ev.type == YAML_MAPPING_START_EVENT)
+		if (y->r.ev.type == YAML_SEQUENCE_START_EVENT ||
+		    y->r.ev.type == YAML_MAPPING_START_EVENT)
 			depth++;
-		else if (y->ev.type == YAML_SEQUENCE_END_EVENT ||
-		         y->ev.type == YAML_MAPPING_END_EVENT)
+		else if (y->r.ev.type == YAML_SEQUENCE_END_EVENT ||
+		         y->r.ev.type == YAML_MAPPING_END_EVENT)
 			depth--;
 		if (depth == 0)
 			return 0;
-		if (kube_config_yaml_next(y) == -1)
+		if (yamlev_next(&y->r) == -1)
 			return -1;
 	}
 }
@@ -173,7 +113,7 @@ kube_config_yaml_skip(struct kube_config_yaml *y)
 static int
 kube_config_yaml_skip_value(struct kube_config_yaml *y)
 {
-	if (kube_config_yaml_next(y) == -1)
+	if (yamlev_next(&y->r) == -1)
 		return -1;
 	return kube_config_yaml_skip(y);
 }
@@ -182,9 +122,10 @@ kube_config_yaml_skip_value(struct kube_config_yaml *y)
 static int
 kube_config_yaml_is_null(const struct kube_config_yaml *y)
 {
-	const char *v = (const char *)y->ev.data.scalar.value;
+	const char *v = (const char *)y->r.ev.data.scalar.value;
 
-	if (y->ev.type != YAML_SCALAR_EVENT || y->ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+	if (y->r.ev.type != YAML_SCALAR_EVENT ||
+	    y->r.ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return 0;
 	return strcmp(v, "") == 0 || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
 	       strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
@@ -193,7 +134,7 @@ kube_config_yaml_is_null(const struct kube_config_yaml *y)
 static const char *
 kube_config_yaml_found(const struct kube_config_yaml *y)
 {
-	switch (y->ev.type) {
+	switch (y->r.ev.type) {
 	case YAML_SEQUENCE_START_EVENT:
 		return "a list";
 	case YAML_MAPPING_START_EVENT:
@@ -229,13 +170,13 @@ static int
 kube_config_yaml_store(struct kube_config_yaml *y, const yaml_mark_t *mark, const char *path,
                        enum kube_config_kind kind, struct kube_config_val *v)
 {
-	const char *text = (const char *)y->ev.data.scalar.value;
-	size_t len = y->ev.data.scalar.length;
+	const char *text = (const char *)y->r.ev.data.scalar.value;
+	size_t len = y->r.ev.data.scalar.length;
 	unsigned char *raw;
 	int b;
 
 	if (strlen(text) != len)
-		return kube_config_yaml_err(y, mark, path, "contains a NUL character");
+		return yamlev_err(&y->r, mark, path, "contains a NUL character");
 	switch (kind) {
 	case KUBE_CONFIG_STR:
 		v->s = xstrndup(text, len);
@@ -243,14 +184,14 @@ kube_config_yaml_store(struct kube_config_yaml *y, const yaml_mark_t *mark, cons
 		break;
 	case KUBE_CONFIG_BOOL:
 		if (kube_config_yaml_bool(text, &b) == -1)
-			return kube_config_yaml_err(
-			    y, mark, path, "expected true or false, found \"%.40s\"", text);
+			return yamlev_err(&y->r, mark, path,
+			                  "expected true or false, found \"%.40s\"", text);
 		v->s = xstrdup(b ? "true" : "false");
 		v->len = strlen(v->s);
 		break;
 	case KUBE_CONFIG_B64:
 		if (kube_base64_decode(text, len, &raw, &v->len) == -1)
-			return kube_config_yaml_err(y, mark, path, "not valid base64");
+			return yamlev_err(&y->r, mark, path, "not valid base64");
 		v->s = (char *)raw;
 		break;
 	}
@@ -263,17 +204,17 @@ kube_config_yaml_scalar(struct kube_config_yaml *y, const yaml_mark_t *mark, con
                         enum kube_config_kind kind, struct kube_config_val *v)
 {
 	if (v->line != 0)
-		return kube_config_yaml_err(y, mark, path, "is set twice");
+		return yamlev_err(&y->r, mark, path, "is set twice");
 	v->line = (unsigned long)mark->line + 1;
 	v->col = (unsigned long)mark->column + 1;
-	if (kube_config_yaml_next(y) == -1)
+	if (yamlev_next(&y->r) == -1)
 		return -1;
 	if (kube_config_yaml_is_null(y))
 		return 0;
-	if (y->ev.type != YAML_SCALAR_EVENT)
-		return kube_config_yaml_err(y, mark, path, "expected %s, found %s",
-		                            kind == KUBE_CONFIG_BOOL ? "true or false" : "a string",
-		                            kube_config_yaml_found(y));
+	if (y->r.ev.type != YAML_SCALAR_EVENT)
+		return yamlev_err(&y->r, mark, path, "expected %s, found %s",
+		                  kind == KUBE_CONFIG_BOOL ? "true or false" : "a string",
+		                  kube_config_yaml_found(y));
 	return kube_config_yaml_store(y, mark, path, kind, v);
 }
 
@@ -292,16 +233,16 @@ kube_config_yaml_fields(struct kube_config_yaml *y, const char *path,
 	int rc;
 
 	for (;;) {
-		if (kube_config_yaml_next(y) == -1)
+		if (yamlev_next(&y->r) == -1)
 			return -1;
-		if (y->ev.type == YAML_MAPPING_END_EVENT)
+		if (y->r.ev.type == YAML_MAPPING_END_EVENT)
 			return 0;
-		mark = y->ev.start_mark;
-		if (y->ev.type != YAML_SCALAR_EVENT)
-			return kube_config_yaml_err(y, &mark, path, "keys must be names, found %s",
-			                            kube_config_yaml_found(y));
+		mark = y->r.ev.start_mark;
+		if (y->r.ev.type != YAML_SCALAR_EVENT)
+			return yamlev_err(&y->r, &mark, path, "keys must be names, found %s",
+			                  kube_config_yaml_found(y));
 		/* A copy: the event goes when the value is read. */
-		key = xstrdup((const char *)y->ev.data.scalar.value);
+		key = xstrdup((const char *)y->r.ev.data.scalar.value);
 		/* The top level ("") has no prefix. */
 		sub = *path != '\0' ? xasprintf("%s.%s", path, key) : xstrdup(key);
 		for (i = 0; i < nkeys && strcmp(keys[i].key, key) != 0; i++)
@@ -321,28 +262,28 @@ kube_config_yaml_fields(struct kube_config_yaml *y, const char *path,
 static int
 kube_config_yaml_open_mapping(struct kube_config_yaml *y, const yaml_mark_t *mark, const char *path)
 {
-	if (kube_config_yaml_next(y) == -1)
+	if (yamlev_next(&y->r) == -1)
 		return -1;
-	if (y->ev.type == YAML_MAPPING_START_EVENT)
+	if (y->r.ev.type == YAML_MAPPING_START_EVENT)
 		return 1;
 	if (kube_config_yaml_is_null(y))
 		return 0;
-	return kube_config_yaml_err(y, mark, path, "expected a mapping, found %s",
-	                            kube_config_yaml_found(y));
+	return yamlev_err(&y->r, mark, path, "expected a mapping, found %s",
+	                  kube_config_yaml_found(y));
 }
 
 /* Moves to the value after a key; 1 if it is a list, 0 if null. */
 static int
 kube_config_yaml_open_list(struct kube_config_yaml *y, const yaml_mark_t *mark, const char *path)
 {
-	if (kube_config_yaml_next(y) == -1)
+	if (yamlev_next(&y->r) == -1)
 		return -1;
-	if (y->ev.type == YAML_SEQUENCE_START_EVENT)
+	if (y->r.ev.type == YAML_SEQUENCE_START_EVENT)
 		return 1;
 	if (kube_config_yaml_is_null(y))
 		return 0;
-	return kube_config_yaml_err(y, mark, path, "expected a list, found %s",
-	                            kube_config_yaml_found(y));
+	return yamlev_err(&y->r, mark, path, "expected a list, found %s",
+	                  kube_config_yaml_found(y));
 }
 
 static void
@@ -363,22 +304,22 @@ kube_config_yaml_args(struct kube_config_yaml *y, const char *path, const yaml_m
 	int rc;
 
 	if (x->args != NULL)
-		return kube_config_yaml_err(y, mark, path, "is set twice");
+		return yamlev_err(&y->r, mark, path, "is set twice");
 	x->args = xcalloc(1, sizeof *x->args);
 	if ((rc = kube_config_yaml_open_list(y, mark, path)) != 1)
 		return rc;
 	for (;;) {
-		if (kube_config_yaml_next(y) == -1)
+		if (yamlev_next(&y->r) == -1)
 			return -1;
-		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
+		if (y->r.ev.type == YAML_SEQUENCE_END_EVENT)
 			return 0;
-		item = y->ev.start_mark;
+		item = y->r.ev.start_mark;
 		memset(&v, 0, sizeof v);
 		if (kube_config_yaml_is_null(y))
 			v.s = xstrdup("");
-		else if (y->ev.type != YAML_SCALAR_EVENT)
-			return kube_config_yaml_err(y, &item, path, "expected a string, found %s",
-			                            kube_config_yaml_found(y));
+		else if (y->r.ev.type != YAML_SCALAR_EVENT)
+			return yamlev_err(&y->r, &item, path, "expected a string, found %s",
+			                  kube_config_yaml_found(y));
 		else if (kube_config_yaml_store(y, &item, path, KUBE_CONFIG_STR, &v) == -1)
 			return -1;
 		kube_config_yaml_push(&x->args, &x->nargs, v.s);
@@ -397,9 +338,9 @@ kube_config_yaml_env_item(struct kube_config_yaml *y, const char *path, const ya
 	if (kube_config_yaml_fields(y, path, kube_config_env_keys, 2, v, NULL, NULL) == -1)
 		goto out;
 	if (v[0].s == NULL || *v[0].s == '\0')
-		kube_config_yaml_err(y, item, path, "name is missing");
+		yamlev_err(&y->r, item, path, "name is missing");
 	else if (strchr(v[0].s, '=') != NULL)
-		kube_config_yaml_err(y, item, path, "name \"%s\" holds '='", v[0].s);
+		yamlev_err(&y->r, item, path, "name \"%s\" holds '='", v[0].s);
 	else {
 		kube_config_yaml_push(&x->env, &x->nenv,
 		                      xasprintf("%s=%s", v[0].s, v[1].s != NULL ? v[1].s : ""));
@@ -422,21 +363,21 @@ kube_config_yaml_env(struct kube_config_yaml *y, const char *path, const yaml_ma
 	int rc;
 
 	if (x->env != NULL)
-		return kube_config_yaml_err(y, mark, path, "is set twice");
+		return yamlev_err(&y->r, mark, path, "is set twice");
 	x->env = xcalloc(1, sizeof *x->env);
 	if ((rc = kube_config_yaml_open_list(y, mark, path)) != 1)
 		return rc;
 	for (i = 0;; i++) {
-		if (kube_config_yaml_next(y) == -1)
+		if (yamlev_next(&y->r) == -1)
 			return -1;
-		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
+		if (y->r.ev.type == YAML_SEQUENCE_END_EVENT)
 			return 0;
-		item = y->ev.start_mark;
+		item = y->r.ev.start_mark;
 		sub = xasprintf("%s[%zu]", path, i);
-		if (y->ev.type != YAML_MAPPING_START_EVENT)
-			rc = kube_config_yaml_err(y, &item, sub,
-			                          "expected a mapping of name and value, found %s",
-			                          kube_config_yaml_found(y));
+		if (y->r.ev.type != YAML_MAPPING_START_EVENT)
+			rc = yamlev_err(&y->r, &item, sub,
+			                "expected a mapping of name and value, found %s",
+			                kube_config_yaml_found(y));
 		else
 			rc = kube_config_yaml_env_item(y, sub, &item, x);
 		free(sub);
@@ -468,7 +409,7 @@ kube_config_yaml_user_other(struct kube_config_yaml *y, const char *path, const 
 
 	if (strcmp(key, "exec") == 0) {
 		if (e->exec != NULL)
-			return kube_config_yaml_err(y, mark, path, "is set twice");
+			return yamlev_err(&y->r, mark, path, "is set twice");
 		if ((rc = kube_config_yaml_open_mapping(y, mark, path)) != 1)
 			return rc;
 		x = e->exec = xcalloc(1, sizeof *x);
@@ -485,10 +426,10 @@ kube_config_yaml_user_other(struct kube_config_yaml *y, const char *path, const 
 	if (i == KUBE_CONFIG_NKEYS(kube_config_unsupported))
 		return 1;
 	/* Tools write empty values for these; only a real one matters. */
-	if (kube_config_yaml_next(y) == -1)
+	if (yamlev_next(&y->r) == -1)
 		return -1;
 	if (!kube_config_yaml_is_null(y) &&
-	    !(y->ev.type == YAML_SCALAR_EVENT && y->ev.data.scalar.length == 0) &&
+	    !(y->r.ev.type == YAML_SCALAR_EVENT && y->r.ev.data.scalar.length == 0) &&
 	    e->unsupported.s == NULL) {
 		e->unsupported.s = xstrdup(key);
 		e->unsupported.line = (unsigned long)mark->line + 1;
@@ -534,7 +475,7 @@ kube_config_yaml_item_key(struct kube_config_yaml *y, const char *path, const ch
 	if (strcmp(key, it->kind) != 0)
 		return 1;
 	if (e->body.line != 0)
-		return kube_config_yaml_err(y, mark, path, "is set twice");
+		return yamlev_err(&y->r, mark, path, "is set twice");
 	e->body.line = (unsigned long)mark->line + 1;
 	e->body.col = (unsigned long)mark->column + 1;
 	if ((rc = kube_config_yaml_open_mapping(y, mark, path)) != 1)
@@ -553,25 +494,25 @@ kube_config_yaml_list(struct kube_config_yaml *y, const yaml_mark_t *mark, const
 	int rc;
 
 	if (out->e != NULL)
-		return kube_config_yaml_err(y, mark, list, "is set twice");
+		return yamlev_err(&y->r, mark, list, "is set twice");
 	out->e = xcalloc(1, sizeof *out->e);
 	if ((rc = kube_config_yaml_open_list(y, mark, list)) != 1)
 		return rc;
 	for (;;) {
-		if (kube_config_yaml_next(y) == -1)
+		if (yamlev_next(&y->r) == -1)
 			return -1;
-		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
+		if (y->r.ev.type == YAML_SEQUENCE_END_EVENT)
 			return 0;
 		out->e = xreallocarray(out->e, out->n + 1, sizeof *out->e);
 		e = &out->e[out->n++];
 		memset(e, 0, sizeof *e);
-		e->line = (unsigned long)y->ev.start_mark.line + 1;
-		e->col = (unsigned long)y->ev.start_mark.column + 1;
+		e->line = (unsigned long)y->r.ev.start_mark.line + 1;
+		e->col = (unsigned long)y->r.ev.start_mark.column + 1;
 		path = xasprintf("%s[%zu]", list, out->n - 1);
-		if (y->ev.type != YAML_MAPPING_START_EVENT)
-			rc = kube_config_yaml_err(y, &y->ev.start_mark, path,
-			                          "expected a mapping with name and %s, found %s",
-			                          kind, kube_config_yaml_found(y));
+		if (y->r.ev.type != YAML_MAPPING_START_EVENT)
+			rc = yamlev_err(&y->r, &y->r.ev.start_mark, path,
+			                "expected a mapping with name and %s, found %s", kind,
+			                kube_config_yaml_found(y));
 		else {
 			it.kind = kind;
 			it.e = e;
@@ -606,18 +547,18 @@ kube_config_yaml_top_other(struct kube_config_yaml *y, const char *path, const c
 static int
 kube_config_yaml_stream(struct kube_config_yaml *y, struct kube_config_doc *doc)
 {
-	if (kube_config_yaml_next(y) == -1 || kube_config_yaml_next(y) == -1)
+	if (yamlev_next(&y->r) == -1 || yamlev_next(&y->r) == -1)
 		return -1; /* STREAM-START, then a document or the end */
-	if (y->ev.type == YAML_STREAM_END_EVENT)
+	if (y->r.ev.type == YAML_STREAM_END_EVENT)
 		return 0;
-	if (kube_config_yaml_next(y) == -1)
+	if (yamlev_next(&y->r) == -1)
 		return -1;
 	if (kube_config_yaml_is_null(y))
 		return 0;
-	if (y->ev.type != YAML_MAPPING_START_EVENT)
-		return kube_config_yaml_err(y, &y->ev.start_mark, NULL,
-		                            "a kubeconfig is a mapping (kind: Config), found %s",
-		                            kube_config_yaml_found(y));
+	if (y->r.ev.type != YAML_MAPPING_START_EVENT)
+		return yamlev_err(&y->r, &y->r.ev.start_mark, NULL,
+		                  "a kubeconfig is a mapping (kind: Config), found %s",
+		                  kube_config_yaml_found(y));
 	return kube_config_yaml_fields(y, "", NULL, 0, NULL, kube_config_yaml_top_other, doc);
 }
 
@@ -668,23 +609,17 @@ kube_config_yaml_parse(const char *name, const char *data, size_t len, struct ku
 	struct kube_config_doc *doc = xcalloc(1, sizeof *doc);
 	int rc;
 
-	memset(&y, 0, sizeof y);
-	y.name = name;
-	y.data = data;
-	y.len = len;
-	if (!yaml_parser_initialize(&y.parser))
-		fatalx("libyaml: cannot initialise a parser");
-	yaml_parser_set_input_string(&y.parser, (const unsigned char *)data, len);
+	yamlev_open(&y.r, name, data, len);
 	rc = kube_config_yaml_stream(&y, doc);
-	if (y.have_ev)
-		yaml_event_delete(&y.ev);
-	yaml_parser_delete(&y.parser);
 	if (rc == -1) {
 		kube_config_yaml_free(doc);
 		*out = NULL;
-		*cause = y.cause;
+		*cause = y.r.cause;
+		y.r.cause = NULL;
+		yamlev_close(&y.r);
 		return -1;
 	}
+	yamlev_close(&y.r);
 	*out = doc;
 	return 0;
 }

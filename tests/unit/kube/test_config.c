@@ -673,9 +673,11 @@ test_error_shape(void)
 	               HOMECFG ":3:3: clusters[0].cluster: expected a mapping, found a list");
 	CHECK_LOAD_ERR("clusters: []\nclusters: []\n", HOMECFG ":2:1: clusters: is set twice");
 	CHECK_LOAD_ERR("current-context: a\nclusters: [\n",
-	               HOMECFG ":3:1: YAML syntax error: did not find expected node content");
+	               HOMECFG ":3:1: YAML syntax error: did not find expected node content "
+	                       "(while parsing a flow node at line 3)");
 	CHECK_LOAD_ERR("current-context: \"a\n",
-	               HOMECFG ":2:1: YAML syntax error: found unexpected end of stream");
+	               HOMECFG ":2:1: YAML syntax error: found unexpected end of stream "
+	                       "(while scanning a quoted scalar at line 1)");
 	CHECK_LOAD_ERR("current-context: a\xff\n",
 	               HOMECFG ":1:19: YAML syntax error: invalid leading UTF-8 octet");
 	CHECK_LOAD_ERR("users:\n- name: u\n  user:\n    [a]: b\n",
