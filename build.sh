@@ -73,6 +73,28 @@ cmd_build() {
 	"$top/build/pca-issuer" --version
 }
 
+# Counts of what ran, for the closing summary line.
+passed=0
+failed=0
+
+# Runs ctest with the given arguments and adds its counts to the summary.
+run_ctest() {
+	local dir=$1 log rc=0
+	shift
+	log=$(mktemp)
+	(cd "$dir" && "$@") 2>&1 | tee "$log" || rc=$?
+	local line total nfail
+	line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
+	rm -f "$log"
+	if [ -n "$line" ]; then
+		total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
+		nfail=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+		passed=$((passed + total - nfail))
+		failed=$((failed + nfail))
+	fi
+	return "$rc"
+}
+
 cmd_fuzz_smoke() {
 	local t runs=${PCA_FUZZ_RUNS:-20000}
 	say "building the fuzz targets with clang"
@@ -88,6 +110,7 @@ cmd_fuzz_smoke() {
 		"$t" -runs="$runs" -max_len=65536 build-fuzz/corpus-"$name" \
 			$( [ -d "$corpus" ] && echo "$corpus" ) >build-fuzz/"$name".log 2>&1 ||
 			{ tail -40 build-fuzz/"$name".log; die "fuzz target $name failed"; }
+		passed=$((passed + 1))
 	done
 }
 
@@ -101,12 +124,14 @@ cmd_test() {
 	say "building (warnings are errors)"
 	configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPCA_WERROR=ON
 	say "running the tests"
-	(cd build && ctest --output-on-failure -LE bench -j"$jobs")
+	run_ctest build ctest --output-on-failure -LE bench -j"$jobs"
 	say "running the unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 	configure_and_build build-asan -DCMAKE_BUILD_TYPE=Debug -DPCA_WERROR=ON -DPCA_SANITIZE=ON
-	(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -L unit -j"$jobs")
+	run_ctest build-asan env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -L unit -j"$jobs"
 	cmd_fuzz_smoke
+	# ctest, the sanitizer run and the fuzz targets together.
+	echo "total: $passed passed, $failed failed"
 }
 
 cmd_bench() {
