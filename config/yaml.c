@@ -48,32 +48,6 @@ config_yaml_next(struct config_yaml *y)
 	return 0;
 }
 
-/* Whether the current event is a plain null: nothing, "~" or "null". */
-static int
-config_yaml_is_null(const struct config_yaml *y)
-{
-	const char *v = (const char *)y->r.ev.data.scalar.value;
-
-	if (y->r.ev.type != YAML_SCALAR_EVENT ||
-	    y->r.ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return 0;
-	return strcmp(v, "") == 0 || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
-	       strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
-}
-
-static const char *
-config_yaml_found(const struct config_yaml *y)
-{
-	switch (y->r.ev.type) {
-	case YAML_SEQUENCE_START_EVENT:
-		return "a list";
-	case YAML_MAPPING_START_EVENT:
-		return "a mapping";
-	default:
-		return "a value";
-	}
-}
-
 static const char *
 config_yaml_wanted(enum config_kind kind)
 {
@@ -136,9 +110,9 @@ config_yaml_rates(struct config_yaml *y, const char *path)
 		sub = xasprintf("%s.%s", path, name);
 		if (config_yaml_next(y) == -1)
 			break;
-		if (y->r.ev.type != YAML_SCALAR_EVENT || config_yaml_is_null(y)) {
+		if (y->r.ev.type != YAML_SCALAR_EVENT || yamlev_is_null(&y->r)) {
 			yamlev_err(&y->r, &key_mark, sub, "expected a number, found %s",
-			           config_yaml_found(y));
+			           yamlev_found(&y->r));
 			break;
 		}
 		if (config_yaml_text(y, &key_mark, sub, &text) == -1)
@@ -171,14 +145,14 @@ config_yaml_value(struct config_yaml *y, const struct config_field *f, const yam
 		return -1;
 	if (f->kind == CONFIG_KIND_RATES && y->r.ev.type == YAML_MAPPING_START_EVENT)
 		rc = config_yaml_rates(y, path);
-	else if (f->kind == CONFIG_KIND_RATES && config_yaml_is_null(y))
+	else if (f->kind == CONFIG_KIND_RATES && yamlev_is_null(&y->r))
 		rc = 0;
 	else if (y->r.ev.type != YAML_SCALAR_EVENT || f->kind == CONFIG_KIND_RATES ||
-	         (config_yaml_is_null(y) && !string))
+	         (yamlev_is_null(&y->r) && !string))
 		yamlev_err(&y->r, key_mark, path, "expected %s, found %s",
 		           config_yaml_wanted(f->kind),
-		           config_yaml_is_null(y) ? "nothing" : config_yaml_found(y));
-	else if (config_yaml_is_null(y))
+		           yamlev_is_null(&y->r) ? "nothing" : yamlev_found(&y->r));
+	else if (yamlev_is_null(&y->r))
 		rc = config_field_set(y->cfg, f, "", 1, &why);
 	else if (config_yaml_text(y, key_mark, path, &text) == 0 &&
 	         (rc = config_field_set(y->cfg, f, text, 1, &why)) == -1)
@@ -209,10 +183,10 @@ config_yaml_section(struct config_yaml *y, const char *section, const yaml_mark_
 		return -1;
 	if (y->r.ev.type == YAML_MAPPING_START_EVENT)
 		return config_yaml_mapping(y, section);
-	if (config_yaml_is_null(y))
+	if (yamlev_is_null(&y->r))
 		return 0;
 	return yamlev_err(&y->r, key_mark, section, "expected a mapping, found %s",
-	                  config_yaml_found(y));
+	                  yamlev_found(&y->r));
 }
 
 static int
@@ -241,7 +215,7 @@ config_yaml_key(struct config_yaml *y, const char *section, uint64_t *seen)
 
 	if (y->r.ev.type != YAML_SCALAR_EVENT)
 		return yamlev_err(&y->r, &mark, section, "keys must be plain names, found %s",
-		                  config_yaml_found(y));
+		                  yamlev_found(&y->r));
 	if (config_yaml_text(y, &mark, section, &key) == -1)
 		return -1;
 	path = xasprintf("%s%s%s", section != NULL ? section : "", section != NULL ? "." : "", key);
@@ -296,10 +270,10 @@ config_yaml_stream(struct config_yaml *y)
 	if (y->r.ev.type == YAML_MAPPING_START_EVENT) {
 		if (config_yaml_mapping(y, NULL) == -1)
 			return -1;
-	} else if (!config_yaml_is_null(y))
+	} else if (!yamlev_is_null(&y->r))
 		return yamlev_err(&y->r, &y->r.ev.start_mark, NULL,
 		                  "the file must be a mapping of settings, found %s",
-		                  config_yaml_found(y));
+		                  yamlev_found(&y->r));
 	if (config_yaml_next(y) == -1 || config_yaml_next(y) == -1)
 		return -1; /* DOCUMENT-END, then the end */
 	if (y->r.ev.type != YAML_STREAM_END_EVENT)

@@ -88,3 +88,29 @@ yamlev_next(struct yamlev *y)
 	y->have_ev = 1;
 	return 0;
 }
+
+int
+yamlev_is_null(const struct yamlev *y)
+{
+	const char *v = (const char *)y->ev.data.scalar.value;
+
+	if (y->ev.type != YAML_SCALAR_EVENT || y->ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	return strcmp(v, "") == 0 || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
+	       strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
+}
+
+const char *
+yamlev_found(const struct yamlev *y)
+{
+	switch (y->ev.type) {
+	case YAML_SEQUENCE_START_EVENT:
+		return "a list";
+	case YAML_MAPPING_START_EVENT:
+		return "a mapping";
+	case YAML_ALIAS_EVENT:
+		return "an alias (aliases are not supported)";
+	default:
+		return "a value";
+	}
+}

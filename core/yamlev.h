@@ -26,6 +26,11 @@ void yamlev_open(struct yamlev *y, const char *name, const char *data, size_t le
 void yamlev_close(struct yamlev *y);
 /* Moves to the next event; -1 with y->cause set on a syntax error. */
 int yamlev_next(struct yamlev *y);
+/* Whether the current event is a plain null: nothing, "~" or "null". */
+int yamlev_is_null(const struct yamlev *y);
+/* Names what the current event is, for "expected X, found Y" messages. */
+const char *yamlev_found(const struct yamlev *y);
+
 /* Records "name:line:column: [path: ]message" as the error and returns -1. */
 int yamlev_err(struct yamlev *y, const yaml_mark_t *mark, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -118,34 +118,6 @@ kube_config_yaml_skip_value(struct kube_config_yaml *y)
 	return kube_config_yaml_skip(y);
 }
 
-/* Whether the current event is a plain null: nothing, "~" or "null". */
-static int
-kube_config_yaml_is_null(const struct kube_config_yaml *y)
-{
-	const char *v = (const char *)y->r.ev.data.scalar.value;
-
-	if (y->r.ev.type != YAML_SCALAR_EVENT ||
-	    y->r.ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return 0;
-	return strcmp(v, "") == 0 || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
-	       strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
-}
-
-static const char *
-kube_config_yaml_found(const struct kube_config_yaml *y)
-{
-	switch (y->r.ev.type) {
-	case YAML_SEQUENCE_START_EVENT:
-		return "a list";
-	case YAML_MAPPING_START_EVENT:
-		return "a mapping";
-	case YAML_ALIAS_EVENT:
-		return "an alias (aliases are not supported)";
-	default:
-		return "a value";
-	}
-}
-
 /* YAML 1.1 booleans, as go-yaml (and so client-go) reads them. */
 static int
 kube_config_yaml_bool(const char *s, int *out)
@@ -209,12 +181,12 @@ kube_config_yaml_scalar(struct kube_config_yaml *y, const yaml_mark_t *mark, con
 	v->col = (unsigned long)mark->column + 1;
 	if (yamlev_next(&y->r) == -1)
 		return -1;
-	if (kube_config_yaml_is_null(y))
+	if (yamlev_is_null(&y->r))
 		return 0;
 	if (y->r.ev.type != YAML_SCALAR_EVENT)
 		return yamlev_err(&y->r, mark, path, "expected %s, found %s",
 		                  kind == KUBE_CONFIG_BOOL ? "true or false" : "a string",
-		                  kube_config_yaml_found(y));
+		                  yamlev_found(&y->r));
 	return kube_config_yaml_store(y, mark, path, kind, v);
 }
 
@@ -240,7 +212,7 @@ kube_config_yaml_fields(struct kube_config_yaml *y, const char *path,
 		mark = y->r.ev.start_mark;
 		if (y->r.ev.type != YAML_SCALAR_EVENT)
 			return yamlev_err(&y->r, &mark, path, "keys must be names, found %s",
-			                  kube_config_yaml_found(y));
+			                  yamlev_found(&y->r));
 		/* A copy: the event goes when the value is read. */
 		key = xstrdup((const char *)y->r.ev.data.scalar.value);
 		/* The top level ("") has no prefix. */
@@ -266,10 +238,9 @@ kube_config_yaml_open_mapping(struct kube_config_yaml *y, const yaml_mark_t *mar
 		return -1;
 	if (y->r.ev.type == YAML_MAPPING_START_EVENT)
 		return 1;
-	if (kube_config_yaml_is_null(y))
+	if (yamlev_is_null(&y->r))
 		return 0;
-	return yamlev_err(&y->r, mark, path, "expected a mapping, found %s",
-	                  kube_config_yaml_found(y));
+	return yamlev_err(&y->r, mark, path, "expected a mapping, found %s", yamlev_found(&y->r));
 }
 
 /* Moves to the value after a key; 1 if it is a list, 0 if null. */
@@ -280,10 +251,9 @@ kube_config_yaml_open_list(struct kube_config_yaml *y, const yaml_mark_t *mark, 
 		return -1;
 	if (y->r.ev.type == YAML_SEQUENCE_START_EVENT)
 		return 1;
-	if (kube_config_yaml_is_null(y))
+	if (yamlev_is_null(&y->r))
 		return 0;
-	return yamlev_err(&y->r, mark, path, "expected a list, found %s",
-	                  kube_config_yaml_found(y));
+	return yamlev_err(&y->r, mark, path, "expected a list, found %s", yamlev_found(&y->r));
 }
 
 static void
@@ -315,11 +285,11 @@ kube_config_yaml_args(struct kube_config_yaml *y, const char *path, const yaml_m
 			return 0;
 		item = y->r.ev.start_mark;
 		memset(&v, 0, sizeof v);
-		if (kube_config_yaml_is_null(y))
+		if (yamlev_is_null(&y->r))
 			v.s = xstrdup("");
 		else if (y->r.ev.type != YAML_SCALAR_EVENT)
 			return yamlev_err(&y->r, &item, path, "expected a string, found %s",
-			                  kube_config_yaml_found(y));
+			                  yamlev_found(&y->r));
 		else if (kube_config_yaml_store(y, &item, path, KUBE_CONFIG_STR, &v) == -1)
 			return -1;
 		kube_config_yaml_push(&x->args, &x->nargs, v.s);
@@ -377,7 +347,7 @@ kube_config_yaml_env(struct kube_config_yaml *y, const char *path, const yaml_ma
 		if (y->r.ev.type != YAML_MAPPING_START_EVENT)
 			rc = yamlev_err(&y->r, &item, sub,
 			                "expected a mapping of name and value, found %s",
-			                kube_config_yaml_found(y));
+			                yamlev_found(&y->r));
 		else
 			rc = kube_config_yaml_env_item(y, sub, &item, x);
 		free(sub);
@@ -428,7 +398,7 @@ kube_config_yaml_user_other(struct kube_config_yaml *y, const char *path, const 
 	/* Tools write empty values for these; only a real one matters. */
 	if (yamlev_next(&y->r) == -1)
 		return -1;
-	if (!kube_config_yaml_is_null(y) &&
+	if (!yamlev_is_null(&y->r) &&
 	    !(y->r.ev.type == YAML_SCALAR_EVENT && y->r.ev.data.scalar.length == 0) &&
 	    e->unsupported.s == NULL) {
 		e->unsupported.s = xstrdup(key);
@@ -512,7 +482,7 @@ kube_config_yaml_list(struct kube_config_yaml *y, const yaml_mark_t *mark, const
 		if (y->r.ev.type != YAML_MAPPING_START_EVENT)
 			rc = yamlev_err(&y->r, &y->r.ev.start_mark, path,
 			                "expected a mapping with name and %s, found %s", kind,
-			                kube_config_yaml_found(y));
+			                yamlev_found(&y->r));
 		else {
 			it.kind = kind;
 			it.e = e;
@@ -553,12 +523,12 @@ kube_config_yaml_stream(struct kube_config_yaml *y, struct kube_config_doc *doc)
 		return 0;
 	if (yamlev_next(&y->r) == -1)
 		return -1;
-	if (kube_config_yaml_is_null(y))
+	if (yamlev_is_null(&y->r))
 		return 0;
 	if (y->r.ev.type != YAML_MAPPING_START_EVENT)
 		return yamlev_err(&y->r, &y->r.ev.start_mark, NULL,
 		                  "a kubeconfig is a mapping (kind: Config), found %s",
-		                  kube_config_yaml_found(y));
+		                  yamlev_found(&y->r));
 	return kube_config_yaml_fields(y, "", NULL, 0, NULL, kube_config_yaml_top_other, doc);
 }
 
