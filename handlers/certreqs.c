@@ -56,6 +56,7 @@ struct cr {
 	char *issuer_key;
 	enum cr_state state;
 	char *cert_arn;           /* from the annotation, or just issued */
+	struct csr *csr;          /* spec.request parsed and verified, once */
 	struct issuer_conn *conn; /* held while an AWS call is in flight */
 	struct aws_pca_call *pcall;
 	struct kube_call *kcall;
@@ -107,6 +108,7 @@ cr_free(void *p)
 	if (cr->kcall != NULL)
 		kube_cancel(cr->kcall);
 	issuer_conn_unref(cr->conn);
+	csr_free(cr->csr);
 	kube_cr_free(cr->obj);
 	free(cr->key);
 	free(cr->issuer_key);
@@ -512,17 +514,30 @@ cr_aws_error(struct cr *cr, const char *what, const struct aws_pca_result *res)
 	}
 }
 
+/*
+ * The request's CSR, parsed and its signature verified once per request
+ * (spec.request cannot change), or NULL with *cause.
+ */
+static struct csr *
+cr_csr(struct cr *cr, char **cause)
+{
+	if (cr->csr == NULL &&
+	    csr_parse((const char *)cr->obj->csr_pem, cr->obj->csr_len, &cr->csr, cause) != 0)
+		return NULL;
+	return cr->csr;
+}
+
 /* Splits the chain, checks the leaf's key and writes the certificate. */
 static void
 cr_write_certificate(struct cr *cr, const char *leaf, const char *chain)
 {
 	struct status_ready ready = {1, "Issued", "Certificate issued", 0};
-	struct csr *csr = NULL;
+	struct csr *csr;
 	struct buf certificate = BUF_INIT;
 	char **certs = NULL, *cause = NULL, *msg;
 	size_t n = 0, i;
 
-	if (csr_parse((const char *)cr->obj->csr_pem, cr->obj->csr_len, &csr, &cause) != 0 ||
+	if ((csr = cr_csr(cr, &cause)) == NULL ||
 	    csr_public_key_matches(csr, leaf, strlen(leaf), &cause) != 0) {
 		msg = xasprintf("the issued certificate does not match the request: %s", cause);
 		cr_fail(cr, msg);
@@ -547,7 +562,6 @@ cr_write_certificate(struct cr *cr, const char *leaf, const char *chain)
 out:
 	free(msg);
 	free(cause);
-	csr_free(csr);
 	csr_certs_free(certs);
 	buf_free(&certificate);
 }
@@ -665,10 +679,10 @@ cr_issue(struct cr *cr, const struct issuer_view *iv)
 {
 	struct kube_cr *o = cr->obj;
 	struct aws_pca_issue_params p;
-	struct csr *csr = NULL;
+	struct csr *csr;
 	char *cause = NULL, *template = NULL, *msg, token[37];
 
-	if (csr_parse((const char *)o->csr_pem, o->csr_len, &csr, &cause) != 0 ||
+	if ((csr = cr_csr(cr, &cause)) == NULL ||
 	    csr_check_spec(csr, o->is_ca, (const char *const *)o->usages, &cause) != 0) {
 		msg = xasprintf("invalid certificate signing request: %s", cause);
 		cr_fail(cr, msg);
@@ -694,7 +708,6 @@ cr_issue(struct cr *cr, const struct issuer_view *iv)
 	cr->conn = issuer_conn_ref(iv->conn);
 	cr->pcall = aws_pca_issue(issuer_conn_pca(cr->conn), &p, cr_on_issued, cr);
 out:
-	csr_free(csr);
 	free(cause);
 	free(template);
 }
