@@ -22,7 +22,10 @@ struct span {
 	size_t len;
 };
 
-#define BUF_INIT {NULL, 0, 0}
+#define BUF_INIT                                                                                   \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 void buf_init(struct buf *b);
 /* Releases the memory; the buffer is empty and usable afterwards. */

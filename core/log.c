@@ -84,8 +84,8 @@ log_enabled(enum log_level level)
 static int
 log_is_secret(const char *key)
 {
-	static const char *const words[] = {"secret", "password", "authorization",
-					    "access_key", "token"};
+	static const char *const words[] = {"secret", "password", "authorization", "access_key",
+	                                    "token"};
 	size_t i;
 
 	if (strcasestr(key, "idempotency") != NULL)
@@ -148,10 +148,11 @@ log_kvv(enum log_level level, const char *msg, va_list ap)
 		buf_addc(&b, '"');
 	} else {
 		log_timestamp(&b);
-		buf_printf(&b, " %-5s ", level == LOG_LEVEL_DEBUG  ? "DEBUG"
-					 : level == LOG_LEVEL_INFO ? "INFO"
-					 : level == LOG_LEVEL_WARN ? "WARN"
-								   : "ERROR");
+		buf_printf(&b, " %-5s ",
+		           level == LOG_LEVEL_DEBUG  ? "DEBUG"
+		           : level == LOG_LEVEL_INFO ? "INFO"
+		           : level == LOG_LEVEL_WARN ? "WARN"
+		                                     : "ERROR");
 		jenc_escape(&b, msg, strlen(msg));
 	}
 	while ((key = va_arg(ap, const char *)) != NULL) {

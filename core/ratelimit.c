@@ -177,7 +177,8 @@ ratelimit_run(struct ratelimit *rl)
 	uint64_t wait = 0;
 
 	while ((w = rl->head) != NULL) {
-		if (!rl->unlimited && (wait = ratelimit_bucket_take(&rl->bucket, clock_mono_ms())) != 0)
+		if (!rl->unlimited &&
+		    (wait = ratelimit_bucket_take(&rl->bucket, clock_mono_ms())) != 0)
 			break;
 		/* Unlinked before the call: the callback may queue or cancel others. */
 		ratelimit_unlink(rl, w);

@@ -26,10 +26,10 @@ struct workq_item {
 	const char *key; /* the map's copy */
 	enum workq_state state;
 	unsigned failures;
-	int dirty;            /* added while active */
-	uint64_t dirty_due;   /* when the dirty add wants it */
-	uint64_t due;         /* while delayed */
-	size_t heap_index;    /* while delayed */
+	int dirty;               /* added while active */
+	uint64_t dirty_due;      /* when the dirty add wants it */
+	uint64_t due;            /* while delayed */
+	size_t heap_index;       /* while delayed */
 	struct workq_item *next; /* while ready */
 };
 
@@ -172,7 +172,8 @@ workq_arm(struct workq *q)
 {
 	struct timeval tv = {0, 0};
 	uint64_t now, due;
-	int can_hand = q->nready > 0 && (q->opts.max_active == 0 || q->nactive < q->opts.max_active);
+	int can_hand =
+	    q->nready > 0 && (q->opts.max_active == 0 || q->nactive < q->opts.max_active);
 
 	if (q->timer == NULL)
 		return;

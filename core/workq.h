@@ -32,11 +32,11 @@ enum workq_result {
 };
 
 struct workq_opts {
-	const char *name;       /* for logs */
-	uint64_t base_ms;       /* first back-off; default 1000 */
-	uint64_t cap_ms;        /* longest back-off; default 300000 */
-	unsigned max_per_pass;  /* keys handed out per loop pass; default 64 */
-	unsigned max_active;    /* keys being handled at once; 0 = no limit */
+	const char *name;      /* for logs */
+	uint64_t base_ms;      /* first back-off; default 1000 */
+	uint64_t cap_ms;       /* longest back-off; default 300000 */
+	unsigned max_per_pass; /* keys handed out per loop pass; default 64 */
+	unsigned max_active;   /* keys being handled at once; 0 = no limit */
 };
 
 /*
@@ -46,7 +46,7 @@ struct workq_opts {
 typedef void (*workq_fn)(struct workq *q, const char *key, void *arg);
 
 struct workq *workq_create(struct event_base *base, const struct workq_opts *opts, workq_fn fn,
-			   void *arg);
+                           void *arg);
 /* Frees the queue; handlers still active must not call workq_done afterwards. */
 void workq_free(struct workq *q);
 void workq_add(struct workq *q, const char *key);

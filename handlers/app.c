@@ -131,8 +131,8 @@ app_connect(struct app *a, char **cause)
 	if (ret != 0)
 		return -1;
 	if (kube_config_load(*cfg->kubeconfig != '\0' ? cfg->kubeconfig : NULL,
-			     *cfg->kube_context != '\0' ? cfg->kube_context : NULL, &a->kcfg,
-			     cause) != 0)
+	                     *cfg->kube_context != '\0' ? cfg->kube_context : NULL, &a->kcfg,
+	                     cause) != 0)
 		return -1;
 	a->auth = kube_auth_create(loop_base(), &a->kcfg);
 	memset(&ko, 0, sizeof ko);
@@ -200,8 +200,7 @@ app_create(const struct config *cfg, struct app **out, char **cause)
 	aws_creds_env_process(&a->env);
 	app_configure_aws(cfg);
 	if (m_leader == NULL)
-		m_leader = metrics_gauge("pca_issuer_leader_is_leader", KUBE_LEASE_LEADER_HELP,
-					 "");
+		m_leader = metrics_gauge("pca_issuer_leader_is_leader", KUBE_LEASE_LEADER_HELP, "");
 	if (app_connect(a, cause) != 0)
 		goto fail;
 	memset(&eo, 0, sizeof eo);

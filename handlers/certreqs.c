@@ -45,8 +45,8 @@ enum cr_state {
 };
 
 static const char *const cr_state_names[] = {
-	"idle",    "waiting_approval", "waiting_issuer", "issuing", "annotating",
-	"fetching", "polling",         "retrying",       "writing",
+    "idle",     "waiting_approval", "waiting_issuer", "issuing", "annotating",
+    "fetching", "polling",          "retrying",       "writing",
 };
 
 struct cr {
@@ -63,8 +63,8 @@ struct cr {
 	int64_t first_error_ms; /* start of the current run of retryable errors */
 	unsigned polls;
 	int waiting_event_sent;
-	int active;  /* handed out by the work queue */
-	int dropped; /* deleted or terminal while active: free when done */
+	int active;           /* handed out by the work queue */
+	int dropped;          /* deleted or terminal while active: free when done */
 	int written_terminal; /* our status write made it terminal */
 	/* What happens once the status write in flight lands. */
 	enum workq_result next_result;
@@ -92,7 +92,7 @@ cr_set_state(struct cr *cr, enum cr_state s)
 {
 	if (cr->state != s && log_enabled(LOG_LEVEL_DEBUG))
 		log_debug("request state", "cr", cr->key, "from", cr_state_names[cr->state], "to",
-			  cr_state_names[s]);
+		          cr_state_names[s]);
 	cr->state = s;
 }
 
@@ -122,7 +122,7 @@ cr_is_ours(const struct kube_cr *o)
 	return o->issuer_group != NULL && strcmp(o->issuer_group, KUBE_AWSPCA_GROUP) == 0 &&
 	       o->issuer_kind != NULL &&
 	       (strcmp(o->issuer_kind, "AWSPCAIssuer") == 0 ||
-		strcmp(o->issuer_kind, "AWSPCAClusterIssuer") == 0);
+	        strcmp(o->issuer_kind, "AWSPCAClusterIssuer") == 0);
 }
 
 static int
@@ -220,8 +220,8 @@ certreqs_on_synced(void *arg)
 struct certreqs *
 certreqs_create(const struct certreqs_opts *opts)
 {
-	static const double buckets[] = {0.1, 0.25, 0.5, 1,   2.5,  5,    10,
-					 30,  60,   120, 300, 600, 1800, 3600};
+	static const double buckets[] = {0.1, 0.25, 0.5, 1,   2.5, 5,    10,
+	                                 30,  60,   120, 300, 600, 1800, 3600};
 	struct certreqs *ctl = xcalloc(1, sizeof *ctl);
 	struct kube_reflector_opts ro;
 	struct workq_opts wo = {"certificaterequests", 1000, 300000, 64, 0};
@@ -241,19 +241,19 @@ certreqs_create(const struct certreqs_opts *opts)
 	ctl->refl = kube_reflector_create(opts->kube, &ro);
 	if (m_requests == NULL) {
 		m_requests = metrics_counter(
-			"pca_issuer_certificaterequests_total",
-			"CertificateRequests finished, by issuer and outcome (issued, failed, denied).",
-			"issuer_kind,issuer,outcome");
+		    "pca_issuer_certificaterequests_total",
+		    "CertificateRequests finished, by issuer and outcome (issued, failed, denied).",
+		    "issuer_kind,issuer,outcome");
 		m_latency = metrics_histogram(
-			"pca_issuer_certificaterequest_approval_to_ready_seconds",
-			"Time from a request's approval to its certificate being written.", NULL,
-			buckets, sizeof buckets / sizeof buckets[0]);
-		m_pending = metrics_gauge("pca_issuer_certificaterequests_pending",
-					  "Requests being worked on, by what they wait for.",
-					  "reason");
+		    "pca_issuer_certificaterequest_approval_to_ready_seconds",
+		    "Time from a request's approval to its certificate being written.", NULL,
+		    buckets, sizeof buckets / sizeof buckets[0]);
+		m_pending =
+		    metrics_gauge("pca_issuer_certificaterequests_pending",
+		                  "Requests being worked on, by what they wait for.", "reason");
 		m_inflight = metrics_gauge_fn("pca_issuer_certificaterequests_in_flight",
-					      "Requests with an AWS or Kubernetes call in flight.",
-					      certreqs_inflight, ctl);
+		                              "Requests with an AWS or Kubernetes call in flight.",
+		                              certreqs_inflight, ctl);
 	}
 	metrics_collect_add(m_pending, certreqs_collect, ctl);
 	return ctl;
@@ -377,7 +377,7 @@ cr_count(struct cr *cr, const char *outcome)
 	char label[512];
 
 	metrics_inc(m_requests, cr->obj->issuer_kind, cr_issuer_label(cr, label, sizeof label),
-		    outcome);
+	            outcome);
 }
 
 static void
@@ -415,8 +415,8 @@ cr_on_written(const struct kube_resp *resp, void *arg)
  * if not NULL, makes the write final and is counted when it lands.
  */
 static void
-cr_write(struct cr *cr, const struct status_ready *ready, const char *certificate,
-	 const char *ca, const char *outcome, enum workq_result result, uint64_t after_ms)
+cr_write(struct cr *cr, const struct status_ready *ready, const char *certificate, const char *ca,
+         const char *outcome, enum workq_result result, uint64_t after_ms)
 {
 	struct certreqs *ctl = cr->ctl;
 	struct buf body = BUF_INIT;
@@ -428,9 +428,9 @@ cr_write(struct cr *cr, const struct status_ready *ready, const char *certificat
 		return;
 	}
 	status_cr_apply(&body, cr->obj->namespace, cr->obj->name, &cr->obj->ready, ready,
-			certificate, ca, failure_time, clock_wall_ms());
-	path = kube_path(&kube_res_certificaterequests, cr->obj->namespace, cr->obj->name,
-			 "status");
+	                certificate, ca, failure_time, clock_wall_ms());
+	path =
+	    kube_path(&kube_res_certificaterequests, cr->obj->namespace, cr->obj->name, "status");
 	cr->written_terminal = outcome != NULL;
 	cr->write_outcome = outcome;
 	cr->next_result = result;
@@ -438,7 +438,7 @@ cr_write(struct cr *cr, const struct status_ready *ready, const char *certificat
 	if (outcome != NULL)
 		cr_set_state(cr, CR_WRITING);
 	cr->kcall = kube_patch(ctl->opts.kube, path, KUBE_PATCH_APPLY, body.p, body.len,
-			       STATUS_FIELD_MANAGER, 1, cr_on_written, cr);
+	                       STATUS_FIELD_MANAGER, 1, cr_on_written, cr);
 	free(path);
 	buf_free(&body);
 }
@@ -450,8 +450,8 @@ cr_fail(struct cr *cr, const char *message)
 	struct status_ready ready = {0, "Failed", message, 0};
 
 	log_warn("request failed", "cr", cr->key, "error", message);
-	notify_event(cr->ctl->opts.events, "CertificateRequest", cr->obj->namespace,
-		     cr->obj->name, cr->obj->uid, 1, "Failed", message);
+	notify_event(cr->ctl->opts.events, "CertificateRequest", cr->obj->namespace, cr->obj->name,
+	             cr->obj->uid, 1, "Failed", message);
 	cr_write(cr, &ready, NULL, NULL, "failed", WORKQ_DONE, 0);
 }
 
@@ -476,11 +476,11 @@ cr_retry(struct cr *cr, const char *what, const struct aws_pca_result *res)
 
 	if (cr->first_error_ms == 0)
 		cr->first_error_ms = now;
-	msg = xasprintf("%s: %s%s%s", what, res->code, *res->code != '\0' ? ": " : "",
-			res->message);
+	msg =
+	    xasprintf("%s: %s%s%s", what, res->code, *res->code != '\0' ? ": " : "", res->message);
 	if ((uint64_t)(now - cr->first_error_ms) >= cr->ctl->opts.max_retry_ms) {
 		char *final = xasprintf("%s (gave up after retrying for %llds)", msg,
-					(long long)((now - cr->first_error_ms) / 1000));
+		                        (long long)((now - cr->first_error_ms) / 1000));
 		cr_fail(cr, final);
 		free(final);
 	} else {
@@ -555,8 +555,8 @@ cr_write_certificate(struct cr *cr, const char *leaf, const char *chain)
 	for (i = 0; i + 1 < n; i++)
 		buf_adds(&certificate, certs[i]);
 	log_info("certificate issued", "cr", cr->key, "arn", cr->cert_arn);
-	notify_event(cr->ctl->opts.events, "CertificateRequest", cr->obj->namespace,
-		     cr->obj->name, cr->obj->uid, 0, "Issued", "Certificate issued by AWS Private CA");
+	notify_event(cr->ctl->opts.events, "CertificateRequest", cr->obj->namespace, cr->obj->name,
+	             cr->obj->uid, 0, "Issued", "Certificate issued by AWS Private CA");
 	cr_write(cr, &ready, certificate.p, n > 0 ? certs[n - 1] : NULL, "issued", WORKQ_DONE, 0);
 	msg = NULL;
 out:
@@ -599,7 +599,7 @@ cr_fetch(struct cr *cr, const struct issuer_view *iv)
 	cr_set_state(cr, CR_FETCHING);
 	cr->conn = issuer_conn_ref(iv->conn);
 	cr->pcall = aws_pca_get_certificate(issuer_conn_pca(cr->conn), iv->arn, cr->cert_arn,
-					    cr_on_get, cr);
+	                                    cr_on_get, cr);
 }
 
 static void
@@ -616,7 +616,7 @@ cr_on_annotated(const struct kube_resp *resp, void *arg)
 		}
 		/* The ARN stays in memory; the next step writes it again. */
 		log_warn("cannot record the certificate ARN", "cr", cr->key, "error",
-			 resp->message);
+		         resp->message);
 		cr_done(cr, WORKQ_RETRY, 0);
 		return;
 	}
@@ -631,13 +631,13 @@ static void
 cr_annotate(struct cr *cr)
 {
 	struct buf body = BUF_INIT;
-	char *path = kube_path(&kube_res_certificaterequests, cr->obj->namespace, cr->obj->name,
-			       NULL);
+	char *path =
+	    kube_path(&kube_res_certificaterequests, cr->obj->namespace, cr->obj->name, NULL);
 
 	cr_set_state(cr, CR_ANNOTATING);
 	status_cr_annotate(&body, cr->cert_arn);
 	cr->kcall = kube_patch(cr->ctl->opts.kube, path, KUBE_PATCH_MERGE, body.p, body.len, NULL,
-			       0, cr_on_annotated, cr);
+	                       0, cr_on_annotated, cr);
 	free(path);
 	buf_free(&body);
 }
@@ -689,7 +689,7 @@ cr_issue(struct cr *cr, const struct issuer_view *iv)
 		goto out;
 	}
 	if (template_arn(iv->arn, iv->default_template, o->is_ca, (const char *const *)o->usages,
-			 &template, &cause) != 0) {
+	                 &template, &cause) != 0) {
 		cr_fail(cr, cause);
 		goto out;
 	}
@@ -730,11 +730,10 @@ cr_sign(struct cr *cr)
 	case ISSUER_NOT_READY:
 		cr_set_state(cr, CR_WAIT_ISSUER);
 		msg = iv.verdict == ISSUER_MISSING
-			      ? xasprintf("Waiting for %s %s: it does not exist", cr->obj->issuer_kind,
-					  cr->obj->issuer_name)
-			      : xasprintf("Waiting for %s %s to be ready: %s: %s",
-					  cr->obj->issuer_kind, cr->obj->issuer_name, iv.reason,
-					  iv.message);
+		          ? xasprintf("Waiting for %s %s: it does not exist", cr->obj->issuer_kind,
+		                      cr->obj->issuer_name)
+		          : xasprintf("Waiting for %s %s to be ready: %s: %s", cr->obj->issuer_kind,
+		                      cr->obj->issuer_name, iv.reason, iv.message);
 		cr_pending(cr, msg, WORKQ_DONE, 0);
 		free(msg);
 		return;
@@ -744,7 +743,7 @@ cr_sign(struct cr *cr)
 	if (cr->cert_arn == NULL)
 		cr_issue(cr, &iv);
 	else if (cr->obj->certificate_arn == NULL ||
-		 strcmp(cr->obj->certificate_arn, cr->cert_arn) != 0)
+	         strcmp(cr->obj->certificate_arn, cr->cert_arn) != 0)
 		cr_annotate(cr);
 	else
 		cr_fetch(cr, &iv);
@@ -777,8 +776,8 @@ certreqs_sync(struct workq *q, const char *key, void *arg)
 		if (!cr->waiting_event_sent) {
 			cr->waiting_event_sent = 1;
 			notify_event(ctl->opts.events, "CertificateRequest", o->namespace, o->name,
-				     o->uid, 0, "WaitingForApproval",
-				     "Not signing the CertificateRequest until it is Approved");
+			             o->uid, 0, "WaitingForApproval",
+			             "Not signing the CertificateRequest until it is Approved");
 		}
 		cr_done(cr, WORKQ_DONE, 0);
 		return;

@@ -129,8 +129,8 @@ issuers_on_upsert(const struct kube_meta *meta, void *obj, void *arg)
 	struct issuers *ctl = arg;
 	struct kube_issuer *ki = obj;
 	struct issuer *iss;
-	char *key = issuers_key(ki->cluster ? "AWSPCAClusterIssuer" : "AWSPCAIssuer",
-				ki->namespace, ki->name);
+	char *key = issuers_key(ki->cluster ? "AWSPCAClusterIssuer" : "AWSPCAIssuer", ki->namespace,
+	                        ki->name);
 
 	iss = smap_get(ctl->issuers, key);
 	if (iss == NULL) {
@@ -205,13 +205,14 @@ issuers_create(const struct issuers_opts *opts)
 	ctl->refl_cluster = kube_reflector_create(opts->kube, &ro);
 
 	if (m_ready == NULL) {
-		m_ready = metrics_gauge("pca_issuer_issuer_ready",
-					"Whether an issuer can sign (1) or not (0), by kind, namespace "
-					"and name.",
-					"kind,namespace,name");
+		m_ready =
+		    metrics_gauge("pca_issuer_issuer_ready",
+		                  "Whether an issuer can sign (1) or not (0), by kind, namespace "
+		                  "and name.",
+		                  "kind,namespace,name");
 		m_checks = metrics_counter("pca_issuer_issuer_checks_total",
-					   "Issuer checks by outcome (ready, not_ready, error).",
-					   "outcome");
+		                           "Issuer checks by outcome (ready, not_ready, error).",
+		                           "outcome");
 	}
 	metrics_collect_add(m_ready, issuers_collect, ctl);
 	return ctl;
@@ -300,7 +301,7 @@ issuers_collect(struct metric *m, void *arg)
 		if (iss->deleted)
 			continue;
 		metrics_set(m, iss->verdict == ISSUER_READY ? 1 : 0, issuer_kind(iss),
-			    iss->obj->namespace, iss->obj->name);
+		            iss->obj->namespace, iss->obj->name);
 	}
 }
 
@@ -331,12 +332,12 @@ issuers_on_status_written(const struct kube_resp *resp, void *arg)
 	iss->kcall = NULL;
 	if (resp->err != KUBE_OK || resp->status / 100 != 2) {
 		log_warn("cannot write issuer status", "issuer", iss->key, "status_code",
-			 resp->status == 0 ? "none" : "error", "error", resp->message);
+		         resp->status == 0 ? "none" : "error", "error", resp->message);
 		issuers_done(iss, WORKQ_RETRY, 0);
 		return;
 	}
 	issuers_done(iss, iss->verdict == ISSUER_READY ? WORKQ_AFTER : WORKQ_RETRY,
-		     iss->ctl->opts.recheck_ms);
+	             iss->ctl->opts.recheck_ms);
 }
 
 /*
@@ -346,11 +347,11 @@ issuers_on_status_written(const struct kube_resp *resp, void *arg)
  */
 static void
 issuers_verdict(struct issuer *iss, enum issuer_verdict verdict, const char *reason,
-		const char *message)
+                const char *message)
 {
 	struct issuers *ctl = iss->ctl;
 	struct status_ready ready = {verdict == ISSUER_READY, reason, message,
-				     iss->obj->generation};
+	                             iss->obj->generation};
 	enum issuer_verdict before = iss->verdict;
 	struct buf body = BUF_INIT;
 	char *path;
@@ -358,10 +359,10 @@ issuers_verdict(struct issuer *iss, enum issuer_verdict verdict, const char *rea
 	metrics_inc(m_checks, verdict == ISSUER_READY ? "ready" : "not_ready");
 	if (before != verdict || iss->reason == NULL || strcmp(iss->reason, reason) != 0) {
 		log_info(verdict == ISSUER_READY ? "issuer ready" : "issuer not ready", "issuer",
-			 iss->key, "reason", reason, "message", message);
+		         iss->key, "reason", reason, "message", message);
 		notify_event(ctl->opts.events, issuer_kind(iss), iss->obj->namespace,
-			     iss->obj->name, iss->obj->uid, verdict != ISSUER_READY, reason,
-			     message);
+		             iss->obj->name, iss->obj->uid, verdict != ISSUER_READY, reason,
+		             message);
 	}
 	iss->verdict = verdict;
 	free(iss->reason);
@@ -373,16 +374,16 @@ issuers_verdict(struct issuer *iss, enum issuer_verdict verdict, const char *rea
 
 	if (!status_ready_differs(&iss->obj->ready, &ready)) {
 		issuers_done(iss, verdict == ISSUER_READY ? WORKQ_AFTER : WORKQ_RETRY,
-			     ctl->opts.recheck_ms);
+		             ctl->opts.recheck_ms);
 		return;
 	}
 	status_issuer_apply(&body, iss->obj->cluster, iss->obj->namespace, iss->obj->name,
-			    &iss->obj->ready, &ready, clock_wall_ms());
-	path = kube_path(iss->obj->cluster ? &kube_res_awspcaclusterissuers
-					   : &kube_res_awspcaissuers,
-			 iss->obj->namespace, iss->obj->name, "status");
+	                    &iss->obj->ready, &ready, clock_wall_ms());
+	path =
+	    kube_path(iss->obj->cluster ? &kube_res_awspcaclusterissuers : &kube_res_awspcaissuers,
+	              iss->obj->namespace, iss->obj->name, "status");
 	iss->kcall = kube_patch(ctl->opts.kube, path, KUBE_PATCH_APPLY, body.p, body.len,
-				STATUS_FIELD_MANAGER, 1, issuers_on_status_written, iss);
+	                        STATUS_FIELD_MANAGER, 1, issuers_on_status_written, iss);
 	free(path);
 	buf_free(&body);
 }
@@ -419,31 +420,30 @@ issuers_on_describe(const struct aws_pca_result *res, void *arg)
 	case AWS_ERR_PERMANENT:
 	case AWS_ERR_LIMIT:
 		msg = xasprintf("DescribeCertificateAuthority failed: %s: %s", res->code,
-				res->message);
+		                res->message);
 		issuers_verdict(iss, ISSUER_NOT_READY,
-				strcmp(res->code, "ResourceNotFoundException") == 0 ? "CANotFound"
-										  : "CAError",
-				msg);
+		                strcmp(res->code, "ResourceNotFoundException") == 0 ? "CANotFound"
+		                                                                    : "CAError",
+		                msg);
 		free(msg);
 		return;
 	default:
 		msg = xasprintf("DescribeCertificateAuthority failed: %s%s%s", res->code,
-				*res->code != '\0' ? ": " : "", res->message);
+		                *res->code != '\0' ? ": " : "", res->message);
 		issuers_error(iss, "AWSUnavailable", msg);
 		free(msg);
 		return;
 	}
 	if (res->ca_status == NULL || strcmp(res->ca_status, "ACTIVE") != 0) {
 		msg = xasprintf("The certificate authority is %s, not ACTIVE",
-				res->ca_status != NULL ? res->ca_status : "in an unknown state");
+		                res->ca_status != NULL ? res->ca_status : "in an unknown state");
 		issuers_verdict(iss, ISSUER_NOT_READY, "CANotActive", msg);
 		free(msg);
 		return;
 	}
 	free(iss->signing_algorithm);
-	iss->signing_algorithm = xstrdup(res->ca_signing_algorithm != NULL
-						 ? res->ca_signing_algorithm
-						 : "SHA256WITHRSA");
+	iss->signing_algorithm = xstrdup(
+	    res->ca_signing_algorithm != NULL ? res->ca_signing_algorithm : "SHA256WITHRSA");
 	issuers_verdict(iss, ISSUER_READY, "Verified", "Issuer verified");
 }
 
@@ -495,7 +495,7 @@ issuers_connect(struct issuer *iss, char *const *values, char **cause)
 	if (ki->role != NULL && *ki->role != '\0') {
 		session = xasprintf("pca-issuer-%s", ki->name);
 		src = aws_creds_assume_role(ctl->opts.http, src, ki->role, session, region,
-					    ctl->opts.env);
+		                            ctl->opts.env);
 		free(session);
 	}
 	conn = xcalloc(1, sizeof *conn);
@@ -506,7 +506,7 @@ issuers_connect(struct issuer *iss, char *const *values, char **cause)
 	iss->conn = conn;
 	memcpy(iss->identity, identity, 32);
 	log_info("issuer connected", "issuer", iss->key, "region", region, "endpoint", url,
-		 "credential_source", aws_creds_src_kind(src));
+	         "credential_source", aws_creds_src_kind(src));
 	ret = 0;
 out:
 	aws_arn_clear(&arn);
@@ -535,18 +535,18 @@ issuers_on_secret(const struct kube_resp *resp, void *arg)
 	struct issuer *iss = arg;
 	const struct kube_issuer *ki = iss->obj;
 	const char *keys[3] = {ki->access_key_id_key, ki->secret_access_key_key,
-			       ki->session_token_key};
+	                       ki->session_token_key};
 	char *values[3] = {NULL, NULL, NULL}, *cause = NULL, *msg;
 	size_t i;
 
 	iss->kcall = NULL;
 	if (resp->err != KUBE_OK || resp->status / 100 != 2) {
 		msg = xasprintf("cannot read Secret %s/%s: %s", ki->namespace, ki->secret_name,
-				*resp->message != '\0' ? resp->message : "no answer");
+		                *resp->message != '\0' ? resp->message : "no answer");
 		if (resp->status == 404 || resp->status == 403)
 			issuers_verdict(iss, ISSUER_NOT_READY,
-					resp->status == 404 ? "SecretNotFound" : "SecretForbidden",
-					msg);
+			                resp->status == 404 ? "SecretNotFound" : "SecretForbidden",
+			                msg);
 		else
 			issuers_error(iss, "SecretUnavailable", msg);
 		free(msg);
@@ -555,8 +555,8 @@ issuers_on_secret(const struct kube_resp *resp, void *arg)
 	if (kube_secret_decode(resp->body.p, resp->body.len, keys, 3, values, &cause) != 0 ||
 	    values[0] == NULL || values[1] == NULL) {
 		msg = cause != NULL ? xasprintf("Secret %s: %s", ki->secret_name, cause)
-				    : xasprintf("Secret %s has no %s or no %s", ki->secret_name,
-						keys[0], keys[1]);
+		                    : xasprintf("Secret %s has no %s or no %s", ki->secret_name,
+		                                keys[0], keys[1]);
 		issuers_verdict(iss, ISSUER_NOT_READY, "InvalidSecret", msg);
 		free(msg);
 	} else {
@@ -588,7 +588,7 @@ issuers_validate(const struct kube_issuer *ki)
 	    strncmp(arn.resource, "certificate-authority/", 22) != 0) {
 		aws_arn_clear(&arn);
 		return xasprintf("spec.arn %s is not the ARN of a Private CA certificate authority",
-				 ki->arn);
+		                 ki->arn);
 	}
 	aws_arn_clear(&arn);
 	if (ki->secret_name != NULL && *ki->secret_name != '\0' && ki->cluster &&

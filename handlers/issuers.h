@@ -32,7 +32,7 @@ struct issuers_opts {
 	struct http_client *http;
 	struct kube_events *events; /* may be NULL */
 	const struct aws_creds_env *env;
-	const char *namespace;      /* AWSPCAIssuers of this namespace only; NULL: all */
+	const char *namespace; /* AWSPCAIssuers of this namespace only; NULL: all */
 	uint64_t recheck_ms;
 	/* An issuer's verdict changed (or it appeared or went away). */
 	void (*on_change)(const char *key, void *arg);
@@ -40,13 +40,14 @@ struct issuers_opts {
 };
 
 enum issuer_verdict {
-	ISSUER_UNKNOWN,   /* not checked yet, or being checked for the first time */
+	ISSUER_UNKNOWN, /* not checked yet, or being checked for the first time */
 	ISSUER_READY,
 	ISSUER_NOT_READY,
-	ISSUER_MISSING,   /* no such issuer */
+	ISSUER_MISSING, /* no such issuer */
 };
 
-/* What a CertificateRequest needs to know of its issuer; valid until control returns to the loop. */
+/* What a CertificateRequest needs to know of its issuer; valid until control returns to the loop.
+ */
 struct issuer_view {
 	enum issuer_verdict verdict;
 	const char *reason;  /* for NOT_READY */

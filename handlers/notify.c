@@ -10,7 +10,7 @@
 
 void
 notify_event(struct kube_events *ev, const char *kind, const char *ns, const char *name,
-	     const char *uid, int warning, const char *reason, const char *message)
+             const char *uid, int warning, const char *reason, const char *message)
 {
 	struct kube_event_ref ref;
 
@@ -18,12 +18,12 @@ notify_event(struct kube_events *ev, const char *kind, const char *ns, const cha
 		return;
 	memset(&ref, 0, sizeof ref);
 	ref.api_version = strcmp(kind, "CertificateRequest") == 0 ? "cert-manager.io/v1"
-								  : KUBE_AWSPCA_GROUP "/v1beta1";
+	                                                          : KUBE_AWSPCA_GROUP "/v1beta1";
 	ref.kind = kind;
 	ref.namespace = ns;
 	ref.name = name;
 	ref.uid = uid;
 	/* The action is what the controller was doing when it happened. */
 	kube_events_emit(ev, &ref, warning ? KUBE_EVENT_WARNING : KUBE_EVENT_NORMAL, reason,
-			 strcmp(kind, "CertificateRequest") == 0 ? "Sign" : "Verify", message);
+	                 strcmp(kind, "CertificateRequest") == 0 ? "Sign" : "Verify", message);
 }

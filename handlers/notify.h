@@ -10,6 +10,6 @@ struct kube_events;
 
 /* Emits a Normal (warning = 0) or Warning event about an object; ev may be NULL. */
 void notify_event(struct kube_events *ev, const char *kind, const char *ns, const char *name,
-		  const char *uid, int warning, const char *reason, const char *message);
+                  const char *uid, int warning, const char *reason, const char *message);
 
 #endif

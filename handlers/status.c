@@ -80,7 +80,7 @@ status_ready_differs(const struct kube_condition *prev, const struct status_read
 /* Writes the conditions list holding the one Ready condition. */
 static void
 status_conditions(struct jenc *e, const struct kube_condition *prev,
-		  const struct status_ready *ready, int64_t now_ms)
+                  const struct status_ready *ready, int64_t now_ms)
 {
 	enum kube_cond want = ready->ok ? KUBE_COND_TRUE : KUBE_COND_FALSE;
 	char now[32];
@@ -106,7 +106,7 @@ status_conditions(struct jenc *e, const struct kube_condition *prev,
 
 static void
 status_head(struct jenc *e, const char *api_version, const char *kind, const char *ns,
-	    const char *name)
+            const char *name)
 {
 	jenc_obj_open(e);
 	jenc_kv_str(e, "apiVersion", api_version);
@@ -121,14 +121,14 @@ status_head(struct jenc *e, const char *api_version, const char *kind, const cha
 
 void
 status_issuer_apply(struct buf *out, int cluster, const char *ns, const char *name,
-		    const struct kube_condition *prev, const struct status_ready *ready,
-		    int64_t now_ms)
+                    const struct kube_condition *prev, const struct status_ready *ready,
+                    int64_t now_ms)
 {
 	struct jenc e;
 
 	jenc_init(&e, out);
-	status_head(&e, KUBE_AWSPCA_GROUP "/v1beta1", cluster ? "AWSPCAClusterIssuer" : "AWSPCAIssuer",
-		    cluster ? NULL : ns, name);
+	status_head(&e, KUBE_AWSPCA_GROUP "/v1beta1",
+	            cluster ? "AWSPCAClusterIssuer" : "AWSPCAIssuer", cluster ? NULL : ns, name);
 	jenc_key(&e, "status");
 	jenc_obj_open(&e);
 	status_conditions(&e, prev, ready, now_ms);
@@ -151,8 +151,8 @@ status_b64(struct jenc *e, const char *key, const char *pem)
 
 void
 status_cr_apply(struct buf *out, const char *ns, const char *name,
-		const struct kube_condition *prev, const struct status_ready *ready,
-		const char *certificate, const char *ca, int failure_time, int64_t now_ms)
+                const struct kube_condition *prev, const struct status_ready *ready,
+                const char *certificate, const char *ca, int failure_time, int64_t now_ms)
 {
 	struct jenc e;
 	char now[32];

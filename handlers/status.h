@@ -19,9 +19,9 @@ struct kube_condition;
 
 /* The condition pca-issuer sets. */
 struct status_ready {
-	int ok;              /* "True" or "False" */
-	const char *reason;  /* CamelCase, e.g. "Issued", "Pending", "Failed" */
-	const char *message; /* a sentence for the user */
+	int ok;                      /* "True" or "False" */
+	const char *reason;          /* CamelCase, e.g. "Issued", "Pending", "Failed" */
+	const char *message;         /* a sentence for the user */
 	int64_t observed_generation; /* 0 to leave out */
 };
 
@@ -39,8 +39,8 @@ int status_ready_differs(const struct kube_condition *prev, const struct status_
  * whose lastTransitionTime is kept when the status does not change.
  */
 void status_issuer_apply(struct buf *out, int cluster, const char *ns, const char *name,
-			 const struct kube_condition *prev, const struct status_ready *ready,
-			 int64_t now_ms);
+                         const struct kube_condition *prev, const struct status_ready *ready,
+                         int64_t now_ms);
 
 /*
  * The apply body for a CertificateRequest's status. certificate and ca are
@@ -49,8 +49,8 @@ void status_issuer_apply(struct buf *out, int cluster, const char *ns, const cha
  * it is set).
  */
 void status_cr_apply(struct buf *out, const char *ns, const char *name,
-		     const struct kube_condition *prev, const struct status_ready *ready,
-		     const char *certificate, const char *ca, int failure_time, int64_t now_ms);
+                     const struct kube_condition *prev, const struct status_ready *ready,
+                     const char *certificate, const char *ca, int failure_time, int64_t now_ms);
 
 /* The merge patch that records the certificate ARN in the annotation. */
 void status_cr_annotate(struct buf *out, const char *certificate_arn);

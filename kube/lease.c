@@ -303,8 +303,7 @@ kube_lease_create(struct kube_client *c, const struct kube_lease_opts *opts,
 		return -1;
 	if (kube_lease_m_leader == NULL) {
 		kube_lease_m_leader =
-		    metrics_gauge("pca_issuer_leader_is_leader",
-		                  KUBE_LEASE_LEADER_HELP, "");
+		    metrics_gauge("pca_issuer_leader_is_leader", KUBE_LEASE_LEADER_HELP, "");
 		kube_lease_m_transitions =
 		    metrics_counter("pca_issuer_leader_transitions_total",
 		                    "Times this replica became the leader.", "");

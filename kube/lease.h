@@ -49,9 +49,8 @@ struct kube_lease;
  * leader election sets to 1 itself.
  */
 #define KUBE_LEASE_LEADER_HELP                                                                     \
-	"1 while this replica leads (holds the leader Lease, or runs without leader "                \
+	"1 while this replica leads (holds the leader Lease, or runs without leader "              \
 	"election), else 0."
-
 
 /*
  * How requests leave: by default through the kube client. send starts one

@@ -22,7 +22,7 @@ static const char *test_current = "";
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
 			fprintf(stderr, "%s:%d: %s: CHECK(%s) failed\n", __FILE__, __LINE__,       \
-				test_current, #cond);                                              \
+			        test_current, #cond);                                              \
 			test_failed_checks++;                                                      \
 		}                                                                                  \
 	} while (0)
@@ -32,7 +32,7 @@ static const char *test_current = "";
 		long long check_a_ = (long long)(a), check_b_ = (long long)(b);                    \
 		if (check_a_ != check_b_) {                                                        \
 			fprintf(stderr, "%s:%d: %s: %s == %lld, expected %s == %lld\n", __FILE__,  \
-				__LINE__, test_current, #a, check_a_, #b, check_b_);               \
+			        __LINE__, test_current, #a, check_a_, #b, check_b_);               \
 			test_failed_checks++;                                                      \
 		}                                                                                  \
 	} while (0)
@@ -42,8 +42,8 @@ static const char *test_current = "";
 		const char *check_a_ = (a), *check_b_ = (b);                                       \
 		if (check_a_ == NULL || check_b_ == NULL || strcmp(check_a_, check_b_) != 0) {     \
 			fprintf(stderr, "%s:%d: %s: %s is \"%s\", expected \"%s\"\n", __FILE__,    \
-				__LINE__, test_current, #a, check_a_ ? check_a_ : "(null)",        \
-				check_b_ ? check_b_ : "(null)");                                   \
+			        __LINE__, test_current, #a, check_a_ ? check_a_ : "(null)",        \
+			        check_b_ ? check_b_ : "(null)");                                   \
 			test_failed_checks++;                                                      \
 		}                                                                                  \
 	} while (0)
@@ -54,7 +54,7 @@ static const char *test_current = "";
 		const char *check_h_ = (haystack), *check_n_ = (needle);                           \
 		if (check_h_ == NULL || strstr(check_h_, check_n_) == NULL) {                      \
 			fprintf(stderr, "%s:%d: %s: \"%s\" does not contain \"%s\"\n", __FILE__,   \
-				__LINE__, test_current, check_h_ ? check_h_ : "(null)", check_n_); \
+			        __LINE__, test_current, check_h_ ? check_h_ : "(null)", check_n_); \
 			test_failed_checks++;                                                      \
 		}                                                                                  \
 	} while (0)

@@ -84,8 +84,9 @@ test_jenc(void)
 	jenc_obj_open(&e);
 	jenc_obj_close(&e);
 	jenc_obj_close(&e);
-	CHECK_STR(buf_str(&b), "{\"a\":\"q\\\"uote\\\\ \\n\\t\\u0001\",\"list\":[-5,true,null,"
-			       "\"\xc3\xa9\\ufffd\\ufffd\\ufffd\"],\"n\":9007199254740993,\"o\":{}}");
+	CHECK_STR(buf_str(&b),
+	          "{\"a\":\"q\\\"uote\\\\ \\n\\t\\u0001\",\"list\":[-5,true,null,"
+	          "\"\xc3\xa9\\ufffd\\ufffd\\ufffd\"],\"n\":9007199254740993,\"o\":{}}");
 	buf_free(&b);
 	/* Overlong encodings and surrogates are not valid UTF-8. */
 	jenc_escape(&b, "\xc0\xaf\xed\xa0\x80", 5);
@@ -122,7 +123,7 @@ capture(char *out, size_t len, enum log_format f)
 	log_set_fd(fds[1]);
 	log_debug("hidden");
 	log_info("issued \"x\"", "cr", "ns/name", "secret_access_key", "AKIAEXAMPLE",
-		 "idempotency_token", "abc", "note", "two words");
+	         "idempotency_token", "abc", "note", "two words");
 	log_set_fd(-1);
 	close(fds[1]);
 	n = read(fds[0], out, len - 1);
