@@ -94,6 +94,8 @@ def main():
         say("Creating and approving %d CertificateRequests ..." % args.requests)
         t0 = time.monotonic()
         for i in range(args.requests):
+            if stopping:
+                break
             name = "demo-%04d" % i
             stack.create_cr(ns, name, csr, kind, "demo-ca", duration="24h")
             stack.approve(ns, name)
