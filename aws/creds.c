@@ -30,6 +30,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/metrics.h"
+#include "core/timefmt.h"
 #include "core/xmalloc.h"
 
 #define AWS_CREDS_ADVISORY_MS  300000
@@ -425,16 +426,6 @@ aws_creds_deliver(struct aws_creds_src *src)
 }
 
 static void
-aws_creds_format_time(int64_t ms, char *s, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(s, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void
 aws_creds_succeeded(struct aws_creds_src *src, const struct aws_creds *creds)
 {
 	char exp[32] = "never";
@@ -451,7 +442,7 @@ aws_creds_succeeded(struct aws_creds_src *src, const struct aws_creds *creds)
 	aws_creds_arm_advisory(src);
 	aws_creds_count(src, "success");
 	if (creds->expires_ms != 0)
-		aws_creds_format_time(creds->expires_ms, exp, sizeof exp);
+		timefmt_format(creds->expires_ms, 0, exp, sizeof exp);
 	log_info("AWS credentials fetched", "source", src->ops->kind, "key_id",
 	         creds->access_key_id, "expires", exp);
 }

@@ -19,6 +19,7 @@
 #include "aws/sts.h"
 #include "core/http.h"
 #include "core/jtok.h"
+#include "core/timefmt.h"
 #include "core/xmalloc.h"
 
 #define AWS_CREDS_CONTAINER_HOST "http://169.254.170.2"
@@ -56,7 +57,7 @@ aws_creds_decode_json(const struct span *body, const char *what, struct aws_cred
 		goto out;
 	}
 	if (jtok_get_str(d, JTOK_ROOT, "Expiration", &exp) == 0 &&
-	    aws_sts_time_parse(exp, &out->expires_ms) != 0) {
+	    timefmt_parse(exp, &out->expires_ms) != 0) {
 		*cause = xasprintf("%s answered an Expiration that is not an ISO 8601 time", what);
 		goto out;
 	}

@@ -17,6 +17,7 @@
 #include "core/http.h"
 #include "core/jtok.h"
 #include "core/log.h"
+#include "core/timefmt.h"
 #include "core/xmalloc.h"
 
 #define AWS_IMDS_HOST      "http://169.254.169.254"
@@ -145,7 +146,7 @@ aws_imds_on_creds(struct aws_creds_imds *m, const struct span *body)
 	    jtok_get_str(d, JTOK_ROOT, "SecretAccessKey", &c.secret_access_key) != 0 ||
 	    jtok_get_str(d, JTOK_ROOT, "Token", &c.session_token) == -1 ||
 	    jtok_get_str(d, JTOK_ROOT, "Expiration", &exp) != 0 ||
-	    aws_sts_time_parse(exp, &c.expires_ms) != 0) {
+	    timefmt_parse(exp, &c.expires_ms) != 0) {
 		free(why);
 		why = xasprintf("IMDS credentials of role %s at %s are not the expected JSON%s%s",
 		                m->role, m->base, code != NULL ? ": Code " : "",

@@ -24,6 +24,7 @@
 #include "core/http.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/timefmt.h"
 #include "core/xmalloc.h"
 
 #define AWS_STS_VERSION      "2011-06-15"
@@ -230,95 +231,6 @@ aws_sts_parse(const char *body, size_t len, struct aws_sts_reply *out, char **ca
 	if (rc != 0)
 		aws_sts_reply_clear(out);
 	return rc;
-}
-
-static int
-aws_sts_digits(const char **p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)(*p)[i]))
-			return -1;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return 0;
-}
-
-static int
-aws_sts_expect(const char **p, const char *chars)
-{
-	if (**p == '\0' || strchr(chars, **p) == NULL)
-		return -1;
-	(*p)++;
-	return 0;
-}
-
-/* The "Z" or "+hh:mm"/"-hhmm" at the end, in seconds east of UTC. */
-static int
-aws_sts_offset(const char *p, long *off)
-{
-	int sign, h, m;
-
-	if ((p[0] == 'Z' || p[0] == 'z') && p[1] == '\0') {
-		*off = 0;
-		return 0;
-	}
-	if (*p != '+' && *p != '-')
-		return -1;
-	sign = *p++ == '-' ? -1 : 1;
-	if (aws_sts_digits(&p, 2, &h) != 0)
-		return -1;
-	if (*p == ':')
-		p++;
-	if (aws_sts_digits(&p, 2, &m) != 0 || *p != '\0' || h > 23 || m > 59)
-		return -1;
-	*off = sign * (h * 3600L + m * 60L);
-	return 0;
-}
-
-int
-aws_sts_time_parse(const char *s, int64_t *ms)
-{
-	struct tm tm;
-	const char *p = s;
-	int y, mo, d, h, mi, sec, frac = 0, scale = 100;
-	long off;
-	time_t t;
-
-	if (s == NULL)
-		return -1;
-	if (aws_sts_digits(&p, 4, &y) || aws_sts_expect(&p, "-") || aws_sts_digits(&p, 2, &mo) ||
-	    aws_sts_expect(&p, "-") || aws_sts_digits(&p, 2, &d) || aws_sts_expect(&p, "Tt ") ||
-	    aws_sts_digits(&p, 2, &h) || aws_sts_expect(&p, ":") || aws_sts_digits(&p, 2, &mi) ||
-	    aws_sts_expect(&p, ":") || aws_sts_digits(&p, 2, &sec))
-		return -1;
-	if (*p == '.') {
-		for (p++; isdigit((unsigned char)*p); p++) {
-			frac += (*p - '0') * scale;
-			scale /= 10;
-		}
-		if (!isdigit((unsigned char)p[-1]))
-			return -1;
-	}
-	if (aws_sts_offset(p, &off) != 0)
-		return -1;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return -1;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -1;
-	*ms = ((int64_t)t - off) * 1000 + frac;
-	return 0;
 }
 
 /*
@@ -591,7 +503,7 @@ aws_sts_creds_of(const struct aws_sts_reply *rep, struct aws_creds *out)
 
 	if (rep->access_key_id == NULL || rep->secret_access_key == NULL ||
 	    *rep->access_key_id == '\0' || *rep->secret_access_key == '\0' ||
-	    aws_sts_time_parse(rep->expiration, &exp) != 0)
+	    timefmt_parse(rep->expiration, &exp) != 0)
 		return -1;
 	out->access_key_id = rep->access_key_id;
 	out->secret_access_key = rep->secret_access_key;

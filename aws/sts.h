@@ -97,12 +97,6 @@ int aws_sts_parse(const char *body, size_t len, struct aws_sts_reply *out, char 
 /* Wipes and frees the strings. */
 void aws_sts_reply_clear(struct aws_sts_reply *r);
 
-/*
- * Parses an ISO 8601 UTC time as AWS writes it ("2026-01-02T03:04:05Z",
- * with optional fraction and a "Z" or "+hh:mm" offset) into ms since the
- * epoch; -1 when malformed.
- */
-int aws_sts_time_parse(const char *s, int64_t *ms);
 /* Classifies an STS error code and status (STS codes first, then aws_err_classify). */
 enum aws_err_class aws_sts_classify(const char *code, long http_status);
 

@@ -20,6 +20,7 @@
 #include "core/loop.h"
 #include "core/metrics.h"
 #include "core/smap.h"
+#include "core/timefmt.h"
 #include "core/workq.h"
 #include "core/xmalloc.h"
 #include "handlers/certreqs.h"
@@ -402,7 +403,7 @@ cr_on_written(const struct kube_resp *resp, void *arg)
 		cr_count(cr, cr->write_outcome);
 		if (strcmp(cr->write_outcome, "issued") == 0 &&
 		    cr->obj->approved.last_transition_time != NULL &&
-		    status_parse_time(cr->obj->approved.last_transition_time, &approved) == 0)
+		    timefmt_parse(cr->obj->approved.last_transition_time, &approved) == 0)
 			metrics_observe(m_latency, (double)(clock_wall_ms() - approved) / 1000.0);
 	}
 	cr_done(cr, cr->next_result, cr->next_after_ms);

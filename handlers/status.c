@@ -5,57 +5,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/evp.h>
 
 #include "core/jenc.h"
+#include "core/timefmt.h"
 #include "core/xmalloc.h"
 #include "handlers/status.h"
 #include "kube/types.h"
-
-void
-status_time(int64_t wall_ms, char out[32])
-{
-	time_t t = (time_t)(wall_ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-int
-status_parse_time(const char *s, int64_t *wall_ms)
-{
-	struct tm tm;
-	const char *p;
-	int64_t off = 0;
-	int sign, hh, mm;
-
-	memset(&tm, 0, sizeof tm);
-	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (p == NULL)
-		return -1;
-	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p == '-' ? -1 : 1;
-		if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
-			return -1;
-		off = sign * (int64_t)(hh * 3600 + mm * 60);
-		p += 6;
-	} else {
-		return -1;
-	}
-	if (*p != '\0')
-		return -1;
-	*wall_ms = ((int64_t)timegm(&tm) - off) * 1000;
-	return 0;
-}
 
 static int
 status_str_eq(const char *a, const char *b)
@@ -85,7 +42,7 @@ status_conditions(struct jenc *e, const struct kube_condition *prev,
 	enum kube_cond want = ready->ok ? KUBE_COND_TRUE : KUBE_COND_FALSE;
 	char now[32];
 
-	status_time(now_ms, now);
+	timefmt_format(now_ms, 0, now, sizeof now);
 	jenc_key(e, "conditions");
 	jenc_arr_open(e);
 	jenc_obj_open(e);
@@ -167,7 +124,7 @@ status_cr_apply(struct buf *out, const char *ns, const char *name,
 	if (ca != NULL)
 		status_b64(&e, "ca", ca);
 	if (failure_time) {
-		status_time(now_ms, now);
+		timefmt_format(now_ms, 0, now, sizeof now);
 		jenc_kv_str(&e, "failureTime", now);
 	}
 	jenc_obj_close(&e);

@@ -25,9 +25,6 @@ struct status_ready {
 	int64_t observed_generation; /* 0 to leave out */
 };
 
-/* Formats a wall-clock time in ms as RFC 3339 UTC with second precision. */
-void status_time(int64_t wall_ms, char out[32]);
-
 /*
  * Whether applying ready would change what prev shows (status, reason or
  * message, or the observed generation).
@@ -54,8 +51,5 @@ void status_cr_apply(struct buf *out, const char *ns, const char *name,
 
 /* The merge patch that records the certificate ARN in the annotation. */
 void status_cr_annotate(struct buf *out, const char *certificate_arn);
-
-/* Parses an RFC 3339 time ("2026-01-02T03:04:05Z", fractions and offsets allowed) to ms. */
-int status_parse_time(const char *s, int64_t *wall_ms);
 
 #endif

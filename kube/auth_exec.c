@@ -40,6 +40,7 @@
 #include "core/jenc.h"
 #include "core/jtok.h"
 #include "core/log.h"
+#include "core/timefmt.h"
 #include "core/xmalloc.h"
 #include "kube/auth_exec.h"
 #include "kube/config.h"
@@ -294,65 +295,6 @@ kube_auth_exec_has_str(const struct jtok *d, int obj, const char *key)
 	return jtok_type(d, t) == JTOK_STRING && jtok_raw(d, t).len > 2;
 }
 
-static int
-kube_auth_exec_digits(const char *s, int n, int *out)
-{
-	int i, v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* An RFC 3339 time ("2026-01-02T03:04:05.5+01:00") in ms since the epoch. */
-static int
-kube_auth_exec_rfc3339(const char *s, int64_t *ms)
-{
-	struct tm tm;
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, frac = 0, scale = 100, sign = 0;
-	time_t t;
-
-	if (strlen(s) < 20 || kube_auth_exec_digits(s, 4, &y) || s[4] != '-' ||
-	    kube_auth_exec_digits(s + 5, 2, &mo) || s[7] != '-' ||
-	    kube_auth_exec_digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
-	    kube_auth_exec_digits(s + 11, 2, &h) || s[13] != ':' ||
-	    kube_auth_exec_digits(s + 14, 2, &mi) || s[16] != ':' ||
-	    kube_auth_exec_digits(s + 17, 2, &sec))
-		return -1;
-	s += 19;
-	if (*s == '.') {
-		if (s[1] < '0' || s[1] > '9')
-			return -1;
-		for (s++; *s >= '0' && *s <= '9'; s++, scale /= 10)
-			frac += (*s - '0') * scale;
-	}
-	if (*s == 'Z' || *s == 'z')
-		s++;
-	else if ((*s == '+' || *s == '-') && kube_auth_exec_digits(s + 1, 2, &oh) == 0 &&
-	         s[3] == ':' && kube_auth_exec_digits(s + 4, 2, &om) == 0) {
-		sign = *s == '-' ? -1 : 1;
-		s += 6;
-	} else
-		return -1;
-	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
-	    oh > 23 || om > 59)
-		return -1;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	*ms = ((int64_t)t - (int64_t)sign * (oh * 3600 + om * 60)) * 1000 + frac;
-	return 0;
-}
-
 /* The token and expiry of an ExecCredential answer, checked as client-go does. */
 static int
 kube_auth_exec_decode_status(const struct jtok *d, int st, char **token, int64_t *expires,
@@ -376,7 +318,7 @@ kube_auth_exec_decode_status(const struct jtok *d, int st, char **token, int64_t
 		*cause = xstrdup("status.token holds a control character");
 	else if (jtok_get_str(d, st, "expirationTimestamp", &ts) == -1)
 		*cause = xstrdup("status.expirationTimestamp is not a string");
-	else if (ts != NULL && kube_auth_exec_rfc3339(ts, expires) == -1)
+	else if (ts != NULL && timefmt_parse(ts, expires) == -1)
 		*cause =
 		    xasprintf("status.expirationTimestamp \"%.40s\" is not an RFC 3339 time", ts);
 	else

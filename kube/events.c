@@ -24,6 +24,7 @@
 #include "core/metrics.h"
 #include "core/ratelimit.h"
 #include "core/smap.h"
+#include "core/timefmt.h"
 #include "core/xmalloc.h"
 #include "kube/events.h"
 #include "kube/types.h"
@@ -349,22 +350,6 @@ kube_events_make_dirty(struct kube_events_rec *r, uint64_t now)
 	kube_events_arm(ev, r->due);
 }
 
-/* "2006-01-02T15:04:05.000000Z" (micro) or "2006-01-02T15:04:05Z". */
-static void
-kube_events_time(int64_t ms, int micro, char *out, size_t size)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char s[32];
-
-	gmtime_r(&t, &tm);
-	strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (micro)
-		snprintf(out, size, "%s.%06dZ", s, (int)(ms % 1000) * 1000);
-	else
-		snprintf(out, size, "%sZ", s);
-}
-
 static void
 kube_events_encode_ref(struct jenc *e, const struct kube_events_rec *r)
 {
@@ -411,13 +396,13 @@ kube_events_encode_v1(const struct kube_events *ev, const struct kube_events_rec
 	jenc_init(&e, b);
 	jenc_obj_open(&e);
 	kube_events_encode_head(&e, res, r->ns, r->name);
-	kube_events_time(r->first_wall, 1, t, sizeof t);
+	timefmt_format(r->first_wall, 1, t, sizeof t);
 	jenc_kv_str(&e, "eventTime", t);
 	if (r->count >= 2) {
 		jenc_key(&e, "series");
 		jenc_obj_open(&e);
 		jenc_kv_int(&e, "count", r->count);
-		kube_events_time(r->last_wall, 1, t, sizeof t);
+		timefmt_format(r->last_wall, 1, t, sizeof t);
 		jenc_kv_str(&e, "lastObservedTime", t);
 		jenc_obj_close(&e);
 	}
@@ -452,9 +437,9 @@ kube_events_encode_core(const struct kube_events *ev, const struct kube_events_r
 	jenc_obj_open(&e);
 	jenc_kv_str(&e, "component", ev->controller);
 	jenc_obj_close(&e);
-	kube_events_time(r->first_wall, 0, t, sizeof t);
+	timefmt_format(r->first_wall, 0, t, sizeof t);
 	jenc_kv_str(&e, "firstTimestamp", t);
-	kube_events_time(r->last_wall, 0, t, sizeof t);
+	timefmt_format(r->last_wall, 0, t, sizeof t);
 	jenc_kv_str(&e, "lastTimestamp", t);
 	jenc_kv_int(&e, "count", r->count);
 	jenc_kv_str(&e, "action", r->action);
@@ -473,7 +458,7 @@ kube_events_encode_patch(const struct kube_events_rec *r, struct buf *b)
 
 	jenc_init(&e, b);
 	jenc_obj_open(&e);
-	kube_events_time(r->last_wall, !core, t, sizeof t);
+	timefmt_format(r->last_wall, !core, t, sizeof t);
 	if (core) {
 		jenc_kv_int(&e, "count", r->count);
 		jenc_kv_str(&e, "lastTimestamp", t);

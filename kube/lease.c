@@ -23,6 +23,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/metrics.h"
+#include "core/timefmt.h"
 #include "core/xmalloc.h"
 #include "kube/lease.h"
 #include "kube/types.h"
@@ -222,14 +223,10 @@ kube_lease_encode(const struct kube_lease *l, const struct kube_lease_record *r,
 static char *
 kube_lease_now_micro(void)
 {
-	int64_t ms = clock_wall_ms();
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char s[32];
+	char s[40];
 
-	gmtime_r(&t, &tm);
-	strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
-	return xasprintf("%s.%06dZ", s, (int)(ms % 1000) * 1000);
+	timefmt_format(clock_wall_ms(), 1, s, sizeof s);
+	return xstrdup(s);
 }
 
 /* client-go's default identity: the host name and a random suffix. */

@@ -20,6 +20,7 @@
 #include "aws/sts.h"
 #include "core/http.h"
 #include "core/loop.h"
+#include "core/timefmt.h"
 #include "core/xmalloc.h"
 #include "testutil.h"
 
@@ -65,7 +66,7 @@ test_parse_assume(void)
 	CHECK_STR(r.user_id, "ARO123EXAMPLE123:s1");
 	CHECK_STR(r.request_id, "c6104cbe-af31-11e0-8154-cbc7ccf896c7");
 	CHECK(r.account == NULL && r.err_code == NULL);
-	CHECK_INT(aws_sts_time_parse(r.expiration, &ms), 0);
+	CHECK_INT(timefmt_parse(r.expiration, &ms), 0);
 	CHECK_INT(ms, 2082855845000LL);
 	aws_sts_reply_clear(&r);
 }
@@ -141,7 +142,7 @@ check_time(const char *s, int64_t want)
 {
 	int64_t ms = -1;
 
-	CHECK_INT(aws_sts_time_parse(s, &ms), 0);
+	CHECK_INT(timefmt_parse(s, &ms), 0);
 	CHECK_INT(ms, want);
 }
 
@@ -157,13 +158,13 @@ test_time_parse(void)
 	check_time("2026-01-02T05:04:05+02:00", 1767323045000LL);
 	check_time("2026-01-02T01:04:05-0200", 1767323045000LL);
 	check_time("2026-01-02 03:04:05z", 1767323045000LL);
-	CHECK_INT(aws_sts_time_parse("2026-01-02T03:04:05", &ms), -1);
-	CHECK_INT(aws_sts_time_parse("2026-13-02T03:04:05Z", &ms), -1);
-	CHECK_INT(aws_sts_time_parse("2026-01-02T03:04:05.Z", &ms), -1);
-	CHECK_INT(aws_sts_time_parse("2026-01-02T03:04:05Zjunk", &ms), -1);
-	CHECK_INT(aws_sts_time_parse("26-01-02T03:04:05Z", &ms), -1);
-	CHECK_INT(aws_sts_time_parse("", &ms), -1);
-	CHECK_INT(aws_sts_time_parse(NULL, &ms), -1);
+	CHECK_INT(timefmt_parse("2026-01-02T03:04:05", &ms), -1);
+	CHECK_INT(timefmt_parse("2026-13-02T03:04:05Z", &ms), -1);
+	CHECK_INT(timefmt_parse("2026-01-02T03:04:05.Z", &ms), -1);
+	CHECK_INT(timefmt_parse("2026-01-02T03:04:05Zjunk", &ms), -1);
+	CHECK_INT(timefmt_parse("26-01-02T03:04:05Z", &ms), -1);
+	CHECK_INT(timefmt_parse("", &ms), -1);
+	CHECK_INT(timefmt_parse(NULL, &ms), -1);
 }
 
 static void
