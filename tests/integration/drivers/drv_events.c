@@ -39,6 +39,7 @@
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/events.h"
+#include "drv_common.h"
 
 #define DRV_POLL_MS 20
 
@@ -142,23 +143,6 @@ drv_summary(struct drv *d)
 	jenc_obj_close(&e);
 	printf("%s\n", buf_str(&b));
 	fflush(stdout);
-	buf_free(&b);
-}
-
-static void
-drv_write_metrics(const char *path)
-{
-	struct buf b = BUF_INIT;
-	FILE *f;
-
-	if (path == NULL)
-		return;
-	metrics_write_registry(&b);
-	f = fopen(path, "w");
-	if (f != NULL) {
-		fwrite(b.p, 1, b.len, f);
-		fclose(f);
-	}
 	buf_free(&b);
 }
 

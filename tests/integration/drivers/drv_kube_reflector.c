@@ -47,6 +47,7 @@
 #include "kube/config.h"
 #include "kube/reflector.h"
 #include "kube/types.h"
+#include "drv_common.h"
 
 struct drv {
 	struct http_client *http;
@@ -60,24 +61,6 @@ struct drv {
 	struct buf in;
 	char *last_rv;
 };
-
-static char *
-drv_read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-
-	if (f == NULL) {
-		fprintf(stderr, "drv_kube_reflector: cannot read %s\n", path);
-		exit(2);
-	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	return buf_steal(&b);
-}
 
 static char *
 drv_key(const struct kube_meta *m)

@@ -31,24 +31,7 @@
 #include "core/xmalloc.h"
 #include "kube/client.h"
 #include "kube/config.h"
-
-static char *
-drv_read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-
-	if (f == NULL) {
-		fprintf(stderr, "drv_kube_request: cannot read %s\n", path);
-		exit(2);
-	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	return buf_steal(&b);
-}
+#include "drv_common.h"
 
 struct drv {
 	struct kube_client *kc;

@@ -32,6 +32,7 @@
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/lease.h"
+#include "drv_common.h"
 
 struct drv {
 	struct kube_lease *lease;
@@ -109,23 +110,6 @@ drv_usage(void)
 	                "[--identity ID] [--lease-ms N] [--renew-ms N] [--retry-ms N] "
 	                "[--no-release] [--metrics FILE]\n");
 	exit(2);
-}
-
-static void
-drv_write_metrics(const char *path)
-{
-	struct buf b = BUF_INIT;
-	FILE *f;
-
-	if (path == NULL)
-		return;
-	metrics_write_registry(&b);
-	f = fopen(path, "w");
-	if (f != NULL) {
-		fwrite(b.p, 1, b.len, f);
-		fclose(f);
-	}
-	buf_free(&b);
 }
 
 int

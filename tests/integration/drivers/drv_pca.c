@@ -50,6 +50,7 @@
 #include "core/metrics.h"
 #include "core/xmalloc.h"
 #include "version.h"
+#include "drv_common.h"
 
 enum drv_cmd { DRV_ISSUE, DRV_GET, DRV_DESCRIBE, DRV_GET_CA, DRV_REVOKE, DRV_CANCEL };
 
@@ -102,7 +103,7 @@ drv_usage(const char *why)
 }
 
 static unsigned char *
-drv_read_file(const char *path, size_t *len)
+drv_read_bytes(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	struct buf b = BUF_INIT;
@@ -413,21 +414,6 @@ drv_cpu_seconds(void)
 }
 
 static void
-drv_write_metrics(const char *path)
-{
-	struct buf b = BUF_INIT;
-	FILE *f;
-
-	metrics_write_registry(&b);
-	f = fopen(path, "w");
-	if (f == NULL)
-		drv_usage("cannot write the metrics file");
-	fwrite(b.p, 1, b.len, f);
-	fclose(f);
-	buf_free(&b);
-}
-
-static void
 drv_set_quota(struct aws_pca_settings *s, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
@@ -649,7 +635,7 @@ drv_parse(int argc, char **argv, struct drv_args *a, struct aws_pca_settings *se
 	if (drv.count < 1)
 		drv_usage("--count must be positive");
 	if (a->csr_path != NULL) {
-		drv.csr = drv_read_file(a->csr_path, &csr_len);
+		drv.csr = drv_read_bytes(a->csr_path, &csr_len);
 		drv.issue.csr_pem = drv.csr;
 		drv.issue.csr_len = csr_len;
 	}
