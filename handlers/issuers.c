@@ -328,11 +328,13 @@ static void
 issuers_on_status_written(const struct kube_resp *resp, void *arg)
 {
 	struct issuer *iss = arg;
+	char code[16];
 
 	iss->kcall = NULL;
 	if (resp->err != KUBE_OK || resp->status / 100 != 2) {
-		log_warn("cannot write issuer status", "issuer", iss->key, "status_code",
-		         resp->status == 0 ? "none" : "error", "error", resp->message);
+		snprintf(code, sizeof code, "%ld", resp->status);
+		log_warn("cannot write issuer status", "issuer", iss->key, "http_status",
+		         resp->status == 0 ? "none" : code, "error", resp->message);
 		issuers_done(iss, WORKQ_RETRY, 0);
 		return;
 	}
