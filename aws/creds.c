@@ -30,6 +30,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/metrics.h"
+#include "core/secrets.h"
 #include "core/timefmt.h"
 #include "core/xmalloc.h"
 
@@ -103,6 +104,9 @@ aws_creds_copy(struct aws_creds *dst, const struct aws_creds *src)
 	                         ? NULL
 	                         : xstrdup(src->session_token);
 	dst->expires_ms = src->expires_ms;
+	dst->held = 1;
+	secrets_add(dst->secret_access_key);
+	secrets_add(dst->session_token);
 }
 
 static void
@@ -120,6 +124,11 @@ aws_creds_clear(struct aws_creds *c)
 {
 	if (c == NULL)
 		return;
+	if (c->held) {
+		secrets_drop(c->secret_access_key);
+		secrets_drop(c->session_token);
+		c->held = 0;
+	}
 	aws_creds_wipe_str(&c->access_key_id);
 	aws_creds_wipe_str(&c->secret_access_key);
 	aws_creds_wipe_str(&c->session_token);
@@ -608,7 +617,7 @@ aws_creds_static(const char *access_key_id, const char *secret_access_key,
 	struct aws_creds *c = xcalloc(1, sizeof *c);
 	struct aws_creds tmp = {(char *)(uintptr_t)access_key_id,
 	                        (char *)(uintptr_t)secret_access_key,
-	                        (char *)(uintptr_t)session_token, 0};
+	                        (char *)(uintptr_t)session_token, 0, 0};
 
 	aws_creds_copy(c, &tmp);
 	return aws_creds_src_create(&aws_creds_static_ops, c);

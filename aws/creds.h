@@ -39,9 +39,14 @@ struct aws_creds {
 	char *secret_access_key;
 	char *session_token; /* NULL when there is none */
 	int64_t expires_ms;  /* wall-clock ms; 0 for credentials that do not expire */
+	int held;            /* the secret values are held in core/secrets.h */
 };
 
-/* Copies src into dst (deep). */
+/*
+ * Copies src into dst (deep) and holds the copy's secret key and session
+ * token in core/secrets.h, so they are masked wherever text leaves the
+ * process, until aws_creds_clear(dst).
+ */
 void aws_creds_copy(struct aws_creds *dst, const struct aws_creds *src);
 /* Wipes and frees the strings; the struct itself is the caller's. */
 void aws_creds_clear(struct aws_creds *c);

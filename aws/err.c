@@ -14,6 +14,7 @@
 #include "aws/pca.h"
 #include "core/buf.h"
 #include "core/jtok.h"
+#include "core/secrets.h"
 #include "core/xmalloc.h"
 
 static const char *const aws_err_throttling[] = {
@@ -183,6 +184,34 @@ aws_err_sanitize(const char *s, size_t len)
 	return xstrndup(s, (size_t)(end - s));
 }
 
+/*
+ * What may be passed on of a message from AWS: InvalidSignatureException
+ * quotes the canonical request and the string to sign, which hold the
+ * X-Amz-Security-Token value, so everything from there on is cut; the
+ * credential values held anywhere in the process are masked as well.
+ */
+char *
+aws_err_clean_message(const char *msg)
+{
+	static const char *const cuts[] = {"The Canonical String for this request",
+	                                   "The canonical request", "The String-to-Sign",
+	                                   "The string to sign"};
+	const char *end = msg + strlen(msg), *p;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+		if ((p = strcasestr(msg, cuts[i])) != NULL && p < end)
+			end = p;
+	}
+	while (end > msg && isspace((unsigned char)end[-1]))
+		end--;
+	secrets_scrub_buf(&b, msg, (size_t)(end - msg));
+	if (*end != '\0')
+		buf_adds(&b, " (the canonical request AWS quoted is left out)");
+	return buf_steal(&b);
+}
+
 /* The code and message fields of a JSON error body; silent on anything else. */
 static void
 aws_err_body(const char *body, size_t len, char **code, char **message)
@@ -201,6 +230,11 @@ aws_err_body(const char *body, size_t len, char **code, char **message)
 	if (message != NULL && *message == NULL &&
 	    jtok_get_str(d, JTOK_ROOT, "message", message) != 0)
 		jtok_get_str(d, JTOK_ROOT, "Message", message);
+	if (message != NULL && *message != NULL) {
+		s = *message;
+		*message = aws_err_clean_message(s);
+		free(s);
+	}
 	jtok_free(d);
 }
 
@@ -248,5 +282,11 @@ aws_err_snippet(const char *body, size_t len, size_t max)
 	}
 	if (i < len)
 		buf_adds(&b, "...");
+	if (secrets_found(b.p != NULL ? b.p : "", b.len)) {
+		char *raw = buf_steal(&b);
+
+		secrets_scrub_buf(&b, raw, strlen(raw));
+		free(raw);
+	}
 	return buf_steal(&b);
 }

@@ -189,5 +189,11 @@ char *aws_err_code(const char *header, const char *body, size_t len, char **mess
  * '?', runs of white space as one space, "..." when cut. A new string.
  */
 char *aws_err_snippet(const char *body, size_t len, size_t max);
+/*
+ * A message from AWS fit to pass on: the canonical request and string to
+ * sign that signature errors quote are cut (they hold the session token),
+ * and held credential values (core/secrets.h) are masked. A new string.
+ */
+char *aws_err_clean_message(const char *msg);
 
 #endif

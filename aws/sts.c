@@ -585,10 +585,12 @@ aws_sts_failure(struct aws_sts_call *c, const struct http_resp *resp)
 		                resp->errmsg != NULL && *resp->errmsg != '\0'
 		                    ? resp->errmsg
 		                    : http_err_name(resp->err));
-	else if (rep.err_message != NULL && *rep.err_message != '\0')
-		msg = xasprintf("STS %s at %s: %s: %s", c->action, c->sts->endpoint, code,
-		                rep.err_message);
-	else
+	else if (rep.err_message != NULL && *rep.err_message != '\0') {
+		char *clean = aws_err_clean_message(rep.err_message);
+
+		msg = xasprintf("STS %s at %s: %s: %s", c->action, c->sts->endpoint, code, clean);
+		free(clean);
+	} else
 		msg = xasprintf("STS %s at %s: HTTP %ld%s%s", c->action, c->sts->endpoint,
 		                resp->status, *code != '\0' ? " " : "", code);
 	aws_sts_fail(c, err, code, msg, resp->status);

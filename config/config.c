@@ -79,6 +79,14 @@ const struct config_field config_fields[CONFIG_NFIELDS] = {
     {"leaderElection", "retryPeriod", "leader-elect-retry-period", CONFIG_KIND_DURATION,
      OFF(retry_period_ms), 1, 24 * HOUR, "2s", "DURATION",
      "Time between attempts to acquire or renew the Lease."},
+    {NULL, "issuerAmbientCredentials", "issuer-ambient-credentials", CONFIG_KIND_BOOL,
+     OFF(issuer_ambient_credentials), 0, 0, "false", "BOOL",
+     "Let an AWSPCAIssuer without spec.secretRef use pca-issuer's own AWS credentials "
+     "(environment, IRSA, instance role); off, as cert-manager's --issuer-ambient-credentials, "
+     "so that a namespace's users cannot use CAs only the controller may reach."},
+    {NULL, "clusterIssuerAmbientCredentials", "cluster-issuer-ambient-credentials",
+     CONFIG_KIND_BOOL, OFF(cluster_issuer_ambient_credentials), 0, 0, "true", "BOOL",
+     "Let an AWSPCAClusterIssuer without spec.secretRef use pca-issuer's own AWS credentials."},
     {NULL, "issuerRecheckInterval", "issuer-recheck-interval", CONFIG_KIND_DURATION,
      OFF(issuer_recheck_interval_ms), 100, 8760 * HOUR, "5m", "DURATION",
      "How often a Ready issuer's certificate authority is checked again."},
@@ -142,6 +150,19 @@ config_field_by_flag(const char *flag)
 			return &config_fields[i];
 	}
 	return NULL;
+}
+
+void
+config_field_env(const struct config_field *f, char *out, size_t size)
+{
+	size_t n = (size_t)snprintf(out, size, "PCA_ISSUER_"), i;
+
+	for (i = 0; f->flag[i] != '\0' && n + 1 < size; i++, n++) {
+		char c = f->flag[i];
+
+		out[n] = c == '-' ? '_' : (c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c);
+	}
+	out[n < size ? n : size - 1] = '\0';
 }
 
 int
@@ -522,7 +543,10 @@ config_where(const struct config *cfg, size_t i, struct buf *b)
 
 	if (as_flag)
 		buf_adds(b, "flag ");
-	else if (o->kind == CONFIG_ORIGIN_FILE)
+	else if (o->kind == CONFIG_ORIGIN_ENV) {
+		buf_printf(b, "environment variable %s: ", o->env);
+		return 0;
+	} else if (o->kind == CONFIG_ORIGIN_FILE)
 		buf_printf(b, "%s:%lu:%lu: ", cfg->src->file, o->line, o->col);
 	config_name(cfg, i, as_flag, b);
 	buf_adds(b, ": ");
@@ -634,7 +658,12 @@ config_load(struct config *cfg, int argc, char **argv, char **cause)
 		rc = 0;
 		goto out;
 	}
+	if (first.config_file == NULL && getenv("PCA_ISSUER_CONFIG") != NULL &&
+	    *getenv("PCA_ISSUER_CONFIG") != '\0')
+		first.config_file = xstrdup(getenv("PCA_ISSUER_CONFIG"));
 	if (first.config_file != NULL && config_load_file(cfg, first.config_file, cause) == -1)
+		goto out;
+	if (config_parse_env(cfg, cause) == -1)
 		goto out;
 	if (config_parse_flags(cfg, argc, argv, cause) == -1)
 		goto out;

@@ -78,6 +78,9 @@ struct config {
 	uint64_t renew_deadline_ms;
 	uint64_t retry_period_ms;
 
+	int issuer_ambient_credentials;         /* AWSPCAIssuers may use our own credentials */
+	int cluster_issuer_ambient_credentials; /* AWSPCAClusterIssuers may */
+
 	uint64_t issuer_recheck_interval_ms;
 	uint64_t max_retry_duration_ms;
 	uint64_t shutdown_timeout_ms;
@@ -113,6 +116,14 @@ int config_load(struct config *cfg, int argc, char **argv, char **cause);
  * settings against each other.
  */
 int config_parse_flags(struct config *cfg, int argc, char **argv, char **cause);
+/*
+ * Applies the settings given as environment variables, PCA_ISSUER_ and the
+ * flag's name in capitals with '_' for '-' (PCA_ISSUER_LEADER_ELECT=true);
+ * they win over the file and lose to flags. Other PCA_ISSUER_* variables are
+ * ignored (Kubernetes adds PCA_ISSUER_SERVICE_HOST and the like for a
+ * Service of that name), except near-misses of a setting, which warn.
+ */
+int config_parse_env(struct config *cfg, char **cause);
 int config_load_file(struct config *cfg, const char *path, char **cause);
 /* Loads YAML from memory; name is used in error messages. */
 int config_load_buffer(struct config *cfg, const char *name, const char *data, size_t len,

@@ -43,6 +43,7 @@ struct config_field {
 enum config_origin_kind {
 	CONFIG_ORIGIN_DEFAULT,
 	CONFIG_ORIGIN_FILE,
+	CONFIG_ORIGIN_ENV,
 	CONFIG_ORIGIN_FLAG,
 };
 
@@ -50,9 +51,10 @@ struct config_origin {
 	enum config_origin_kind kind;
 	unsigned long line, col; /* 1-based, for CONFIG_ORIGIN_FILE */
 	const char *flag;        /* the flag as named on the command line (static) */
+	char env[64];            /* CONFIG_ORIGIN_ENV: the variable's name */
 };
 
-#define CONFIG_NFIELDS 23
+#define CONFIG_NFIELDS 25
 
 struct config_src {
 	char *file; /* the file most recently loaded */
@@ -64,6 +66,8 @@ extern const struct config_field config_fields[CONFIG_NFIELDS];
 
 const struct config_field *config_field_by_key(const char *section, const char *key);
 const struct config_field *config_field_by_flag(const char *flag);
+/* The environment variable of a field: "PCA_ISSUER_" and its flag in capitals, '-' as '_'. */
+void config_field_env(const struct config_field *f, char *out, size_t size);
 /* Returns 1 if some field lives under the file mapping called name. */
 int config_is_section(const char *name);
 size_t config_field_index(const struct config_field *f);

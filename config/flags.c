@@ -11,6 +11,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <strings.h>
 
@@ -353,6 +354,60 @@ config_parse_flags(struct config *cfg, int argc, char **argv, char **cause)
 	return 0;
 }
 
+extern char **environ;
+
+/* Warns about PCA_ISSUER_<name> when name is close to a setting's flag. */
+static void
+config_env_unknown(struct config *cfg, const char *var, const char *name)
+{
+	const struct config_field *f = config_suggest(name);
+	char want[64];
+
+	if (f == NULL)
+		return;
+	config_field_env(f, want, sizeof want);
+	if (strcmp(want, var) != 0)
+		config_warn(cfg, "environment variable %s is not a setting (did you mean %s?)", var,
+		            want);
+}
+
+int
+config_parse_env(struct config *cfg, char **cause)
+{
+	char var[64], *why = NULL, **e;
+	const char *value;
+	size_t i, n;
+
+	for (i = 0; i < CONFIG_NFIELDS; i++) {
+		const struct config_field *f = &config_fields[i];
+		struct config_origin *o = &cfg->src->field[i];
+
+		config_field_env(f, var, sizeof var);
+		if ((value = getenv(var)) == NULL)
+			continue;
+		if (config_field_set(cfg, f, value, 0, &why) == -1) {
+			*cause = xasprintf("environment variable %s: %s", var, why);
+			free(why);
+			return -1;
+		}
+		o->kind = CONFIG_ORIGIN_ENV;
+		o->line = o->col = 0;
+		o->flag = NULL;
+		snprintf(o->env, sizeof o->env, "%s", var);
+	}
+	for (e = environ; e != NULL && *e != NULL; e++) {
+		if (strncmp(*e, "PCA_ISSUER_", 11) != 0 || strchr(*e, '=') == NULL)
+			continue;
+		n = (size_t)(strchr(*e, '=') - *e);
+		if (n >= sizeof var || strncmp(*e, "PCA_ISSUER_CONFIG=", 18) == 0)
+			continue;
+		memcpy(var, *e, n);
+		var[n] = '\0';
+		config_env_unknown(cfg, var, var + 11);
+	}
+	return 0;
+}
+
 static void
 config_usage_line(FILE *fp, const char *flag, const char *metavar, const char *file,
                   const char *help, const char *def, int quote)
@@ -377,7 +432,11 @@ config_usage(FILE *fp)
 	      "Settings come from their defaults, then the --config file, then the flags; a\n"
 	      "flag wins over the file wherever it stands. Flags take one or two dashes and a\n"
 	      "value as --name=value or --name value; booleans as --name or --name=false.\n"
-	      "Durations look like 300ms, 15s, 1.5h or 2h45m; sizes like 512KiB or 16MiB.\n\n",
+	      "Durations look like 300ms, 15s, 1.5h or 2h45m; sizes like 512KiB or 16MiB.\n"
+	      "Every setting can also come from an environment variable, which wins over the\n"
+	      "file and loses to a flag: PCA_ISSUER_ and the flag's name in capitals with _\n"
+	      "for -, as in PCA_ISSUER_LEADER_ELECT=true or PCA_ISSUER_MAX_RETRY_DURATION=2h\n"
+	      "(PCA_ISSUER_CONFIG names the --config file).\n\n",
 	      fp);
 	for (i = 0; i < CONFIG_NFLAGS; i++) {
 		if (!config_flags[i].compat && config_flags[i].help != NULL)

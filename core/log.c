@@ -3,6 +3,7 @@
  * so that lines from this process never interleave.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
@@ -12,6 +13,7 @@
 #include "core/buf.h"
 #include "core/jenc.h"
 #include "core/log.h"
+#include "core/secrets.h"
 
 static enum log_format log_format = LOG_FORMAT_JSON;
 static enum log_level log_level = LOG_LEVEL_INFO;
@@ -134,6 +136,7 @@ log_kvv(enum log_level level, const char *msg, va_list ap)
 {
 	struct buf b = BUF_INIT;
 	const char *key, *value;
+	char *scrubbed = NULL;
 	ssize_t n;
 	size_t off;
 	int fd = log_fd == -1 ? STDERR_FILENO : log_fd;
@@ -161,6 +164,10 @@ log_kvv(enum log_level level, const char *msg, va_list ap)
 			value = "";
 		if (log_is_secret(key))
 			value = "[redacted]";
+		else if (secrets_found(value, strlen(value))) {
+			free(scrubbed);
+			value = scrubbed = secrets_scrub(value);
+		}
 		if (log_format == LOG_FORMAT_JSON) {
 			buf_addc(&b, ',');
 			buf_addc(&b, '"');
@@ -182,6 +189,7 @@ log_kvv(enum log_level level, const char *msg, va_list ap)
 			break;
 	}
 	buf_free(&b);
+	free(scrubbed);
 }
 
 void

@@ -97,8 +97,9 @@ struct csr {
 	int bits;
 	char desc[32];
 	char *pem;
-	int ca;          /* basic constraints: -1 not requested, 0 CA:FALSE, 1 CA:TRUE */
-	uint32_t usages; /* CSR_BIT()s of the requested KeyUsage and ExtendedKeyUsage */
+	int ca;                    /* basic constraints: -1 not requested, 0 CA:FALSE, 1 CA:TRUE */
+	uint32_t usages;           /* CSR_BIT()s of the requested KeyUsage and ExtendedKeyUsage */
+	char unknown_critical[80]; /* the first critical extension not understood, or "" */
 };
 
 /* Sets *cause (when cause is not NULL), drops OpenSSL's error queue, returns -1. */
@@ -364,6 +365,38 @@ csr_get_ext(const STACK_OF(X509_EXTENSION) * exts, int nid, int *bad)
 	return v;
 }
 
+/*
+ * Notes the first critical extension other than those checked here and
+ * subjectAltName: a passthrough template would copy it into the
+ * certificate, and a relying party that does not know it must refuse the
+ * certificate, so nothing good comes of signing it unasked.
+ */
+static void
+csr_find_unknown_critical(struct csr *c, const STACK_OF(X509_EXTENSION) * exts)
+{
+	static const int known[] = {NID_basic_constraints, NID_key_usage, NID_ext_key_usage,
+	                            NID_subject_alt_name};
+	X509_EXTENSION *ext;
+	size_t k;
+	int i, nid;
+
+	c->unknown_critical[0] = '\0';
+	for (i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
+		ext = sk_X509_EXTENSION_value(exts, i);
+		if (!X509_EXTENSION_get_critical(ext))
+			continue;
+		nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+		for (k = 0; k < sizeof known / sizeof known[0] && known[k] != nid; k++)
+			;
+		if (k < sizeof known / sizeof known[0])
+			continue;
+		if (OBJ_obj2txt(c->unknown_critical, sizeof c->unknown_critical,
+		                X509_EXTENSION_get_object(ext), 0) <= 0)
+			snprintf(c->unknown_critical, sizeof c->unknown_critical, "unknown");
+		return;
+	}
+}
+
 /* Records the basic constraints and usages the CSR's extension request asks for. */
 static int
 csr_read_extensions(struct csr *c, char **cause)
@@ -388,6 +421,7 @@ csr_read_extensions(struct csr *c, char **cause)
 	else {
 		c->ca = bc == NULL ? -1 : bc->ca != 0;
 		c->usages = csr_usage_bits(ku, eku);
+		csr_find_unknown_critical(c, exts);
 		result = 0;
 	}
 	BASIC_CONSTRAINTS_free(bc);
@@ -547,13 +581,19 @@ csr_usage_mismatch(uint32_t in_csr, uint32_t in_spec, uint32_t implied, char **c
 int
 csr_check_spec(const struct csr *c, int is_ca, const char *const *usages, char **cause)
 {
-	uint32_t spec = 0, implied = 0;
+	uint32_t spec = 0, implied = 0, unasked;
 	int i, bit;
 
 	if (!is_ca && c->ca == 1)
 		return csr_fail(cause, "the CSR asks for CA:TRUE but spec.isCA is false");
 	if (is_ca && c->ca == 0)
 		return csr_fail(cause, "the CSR asks for CA:FALSE but spec.isCA is true");
+	if (c->unknown_critical[0] != '\0')
+		return csr_fail(cause,
+		                "the CSR asks for a critical extension pca-issuer does not check "
+		                "(%s); only basic constraints, key usage, extended key usage and "
+		                "subject alternative names may be critical",
+		                c->unknown_critical);
 	for (i = 0; usages != NULL && usages[i] != NULL; i++) {
 		if ((bit = csr_usage_lookup(usages[i])) == -1)
 			return csr_fail(
@@ -561,6 +601,14 @@ csr_check_spec(const struct csr *c, int is_ca, const char *const *usages, char *
 			    usages[i]);
 		spec |= CSR_BIT(bit);
 	}
+	/* A passthrough template would copy these into a certificate that is no CA. */
+	unasked = c->usages & (CSR_BIT(CSR_U_CERT_SIGN) | CSR_BIT(CSR_U_CRL_SIGN)) & ~spec;
+	if (!is_ca && unasked != 0)
+		return csr_fail(cause,
+		                "the CSR asks for key usage %s, which only a CA certificate has, "
+		                "but spec.isCA is false and spec.usages does not ask for it",
+		                (unasked & CSR_BIT(CSR_U_CERT_SIGN)) != 0 ? "cert sign"
+		                                                          : "crl sign");
 	/* As cert-manager's webhook: compared only when both sides name usages
 	 * it knows and the spec's are not its default ones. */
 	if (spec == 0 || c->usages == 0 || spec == CSR_U_DEFAULT)

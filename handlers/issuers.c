@@ -24,10 +24,10 @@
 #include "core/xmalloc.h"
 #include "handlers/issuers.h"
 #include "handlers/notify.h"
-#include "handlers/status.h"
 #include "kube/client.h"
 #include "kube/reflector.h"
 #include "kube/types.h"
+#include "kube/write.h"
 
 struct issuer_conn {
 	unsigned refs;
@@ -46,9 +46,10 @@ struct issuer {
 	struct issuer_conn *conn;
 	unsigned char identity[32]; /* hash of what conn was built from */
 	struct kube_call *kcall;
+	struct kube_write *write;
 	struct aws_pca_call *pcall;
-	int active; /* handed out by the work queue */
-	int deleted;
+	int active;         /* handed out by the work queue */
+	unsigned conflicts; /* status writes refused in a row because the object changed */
 };
 
 struct issuers {
@@ -105,6 +106,7 @@ issuer_free(void *p)
 		return;
 	if (iss->kcall != NULL)
 		kube_cancel(iss->kcall);
+	kube_write_cancel(iss->write);
 	if (iss->pcall != NULL)
 		aws_pca_cancel(iss->pcall);
 	issuer_conn_unref(iss->conn);
@@ -122,6 +124,54 @@ issuer_kind(const struct issuer *iss)
 	return iss->obj->cluster ? "AWSPCAClusterIssuer" : "AWSPCAIssuer";
 }
 
+/*
+ * Whether resourceVersion a is older than b (etcd revisions are growing
+ * decimal integers; anything else counts as newer).
+ */
+static int
+issuers_rv_older(const char *a, const char *b)
+{
+	char *ea, *eb;
+	unsigned long long va, vb;
+
+	if (a == NULL || b == NULL || *a == '\0' || *b == '\0')
+		return 0;
+	va = strtoull(a, &ea, 10);
+	vb = strtoull(b, &eb, 10);
+	return *ea == '\0' && *eb == '\0' && va < vb;
+}
+
+/* Makes ki the issuer's object (taking it), unless it already has a newer one. */
+static void
+issuers_set_obj(struct issuer *iss, struct kube_issuer *ki)
+{
+	if (iss->obj != NULL &&
+	    issuers_rv_older(ki->resource_version, iss->obj->resource_version)) {
+		kube_issuer_free(ki);
+		return;
+	}
+	kube_issuer_free(iss->obj);
+	iss->obj = ki;
+}
+
+/* Ends an issuer at once: its calls are cancelled, its check reported done. */
+static void
+issuers_remove(struct issuer *iss)
+{
+	struct issuers *ctl = iss->ctl;
+	char *key = xstrdup(iss->key);
+	int active = iss->active;
+
+	smap_del(ctl->issuers, key);
+	issuer_free(iss);
+	if (active) {
+		workq_done(ctl->queue, key, WORKQ_DONE, 0);
+		loop_release();
+	}
+	ctl->opts.on_change(key, ctl->opts.arg);
+	free(key);
+}
+
 /* The reflector's view of an issuer: keep it, and check it again. */
 static int
 issuers_on_upsert(const struct kube_meta *meta, void *obj, void *arg)
@@ -133,16 +183,19 @@ issuers_on_upsert(const struct kube_meta *meta, void *obj, void *arg)
 	                        ki->name);
 
 	iss = smap_get(ctl->issuers, key);
+	if (iss != NULL && strcmp(iss->obj->uid, ki->uid) != 0) {
+		/* A namesake: nothing of the old issuer carries over. */
+		issuers_remove(iss);
+		iss = NULL;
+	}
 	if (iss == NULL) {
 		iss = xcalloc(1, sizeof *iss);
 		iss->ctl = ctl;
 		iss->key = key;
 		smap_put(ctl->issuers, key, iss, NULL);
-	} else {
+	} else
 		free(key);
-		kube_issuer_free(iss->obj);
-	}
-	iss->obj = ki;
+	issuers_set_obj(iss, ki);
 	/*
 	 * A new generation means a new spec: check it now. A change of status
 	 * alone (our own writes among them) waits for the periodic re-check.
@@ -160,16 +213,10 @@ issuers_on_delete(const struct kube_meta *meta, void *arg)
 	char *key = issuers_key(kind, meta->namespace, meta->name);
 	struct issuer *iss = smap_get(ctl->issuers, key);
 
-	if (iss != NULL) {
+	/* A delete reported for an older uid does not end a namesake. */
+	if (iss != NULL && (*meta->uid == '\0' || strcmp(meta->uid, iss->obj->uid) == 0)) {
 		log_info("issuer deleted", "issuer", key);
-		if (iss->active) {
-			/* The check in flight finishes the removal. */
-			iss->deleted = 1;
-		} else {
-			smap_del(ctl->issuers, key);
-			issuer_free(iss);
-		}
-		ctl->opts.on_change(key, ctl->opts.arg);
+		issuers_remove(iss);
 	}
 	free(key);
 }
@@ -252,16 +299,36 @@ issuers_free(struct issuers *ctl)
 	free(ctl);
 }
 
+/* The issuer a key names, after the Go issuer's fallback to the cluster issuer. */
+static struct issuer *
+issuers_lookup(struct issuers *ctl, const char *key)
+{
+	struct issuer *iss = smap_get(ctl->issuers, key);
+	const char *name;
+	char *alt;
+
+	if (iss != NULL || strncmp(key, "AWSPCAIssuer/", 13) != 0)
+		return iss;
+	name = strrchr(key, '/') + 1;
+	alt = xasprintf("AWSPCAClusterIssuer/%s", name);
+	iss = smap_get(ctl->issuers, alt);
+	free(alt);
+	return iss;
+}
+
 void
 issuers_get(struct issuers *ctl, const char *key, struct issuer_view *view)
 {
-	struct issuer *iss = smap_get(ctl->issuers, key);
+	struct issuer *iss = issuers_lookup(ctl, key);
 
 	memset(view, 0, sizeof *view);
-	if (iss == NULL || iss->deleted) {
+	if (iss == NULL) {
 		view->verdict = ISSUER_MISSING;
+		view->kind = strncmp(key, "AWSPCAClusterIssuer/", 20) == 0 ? "AWSPCAClusterIssuer"
+		                                                           : "AWSPCAIssuer";
 		return;
 	}
+	view->kind = issuer_kind(iss);
 	view->verdict = iss->verdict;
 	view->reason = iss->reason;
 	view->message = iss->message;
@@ -277,13 +344,13 @@ issuers_get(struct issuers *ctl, const char *key, struct issuer_view *view)
 void
 issuers_auth_failed(struct issuers *ctl, const char *key)
 {
-	struct issuer *iss = smap_get(ctl->issuers, key);
+	struct issuer *iss = issuers_lookup(ctl, key);
 
 	if (iss == NULL)
 		return;
 	if (iss->conn != NULL)
 		aws_creds_invalidate(iss->conn->creds);
-	workq_add(ctl->queue, key);
+	workq_add(ctl->queue, iss->key);
 }
 
 static void
@@ -298,14 +365,12 @@ issuers_collect(struct metric *m, void *arg)
 	smap_iter_init(&it);
 	while (smap_next(ctl->issuers, &it, &key, &v)) {
 		iss = v;
-		if (iss->deleted)
-			continue;
 		metrics_set(m, iss->verdict == ISSUER_READY ? 1 : 0, issuer_kind(iss),
 		            iss->obj->namespace, iss->obj->name);
 	}
 }
 
-/* Ends a check: reports to the queue and frees an issuer deleted meanwhile. */
+/* Ends a check: reports to the queue. */
 static void
 issuers_done(struct issuer *iss, enum workq_result result, uint64_t after_ms)
 {
@@ -313,33 +378,44 @@ issuers_done(struct issuer *iss, enum workq_result result, uint64_t after_ms)
 	char *key = xstrdup(iss->key);
 
 	iss->active = 0;
-	if (iss->deleted) {
-		smap_del(ctl->issuers, key);
-		issuer_free(iss);
-		workq_done(ctl->queue, key, WORKQ_DONE, 0);
-	} else {
-		workq_done(ctl->queue, key, result, after_ms);
-	}
+	workq_done(ctl->queue, key, result, after_ms);
 	free(key);
 	loop_release();
 }
 
 static void
-issuers_on_status_written(const struct kube_resp *resp, void *arg)
+issuers_on_status_written(struct kube_write_result *res, void *arg)
 {
 	struct issuer *iss = arg;
 	char code[16];
 
-	iss->kcall = NULL;
-	if (resp->err != KUBE_OK || resp->status / 100 != 2) {
-		snprintf(code, sizeof code, "%ld", resp->status);
+	iss->write = NULL;
+	switch (res->err) {
+	case KUBE_WRITE_OK:
+		iss->conflicts = 0;
+		if (res->obj != NULL)
+			issuers_set_obj(iss, res->obj);
+		res->obj = NULL;
+		issuers_done(iss, iss->verdict == ISSUER_READY ? WORKQ_AFTER : WORKQ_RETRY,
+		             iss->ctl->opts.recheck_ms);
+		return;
+	case KUBE_WRITE_GONE:
+		issuers_remove(iss);
+		return;
+	case KUBE_WRITE_CHANGED:
+		/* Check again from the fresh object, at once (but not forever). */
+		if (res->obj != NULL)
+			issuers_set_obj(iss, res->obj);
+		res->obj = NULL;
+		issuers_done(iss, ++iss->conflicts < 5 ? WORKQ_AFTER : WORKQ_RETRY, 0);
+		return;
+	default:
+		snprintf(code, sizeof code, "%ld", res->status);
 		log_warn("cannot write issuer status", "issuer", iss->key, "http_status",
-		         resp->status == 0 ? "none" : code, "error", resp->message);
+		         res->status == 0 ? "none" : code, "error", res->message);
 		issuers_done(iss, WORKQ_RETRY, 0);
 		return;
 	}
-	issuers_done(iss, iss->verdict == ISSUER_READY ? WORKQ_AFTER : WORKQ_RETRY,
-	             iss->ctl->opts.recheck_ms);
 }
 
 /*
@@ -352,11 +428,9 @@ issuers_verdict(struct issuer *iss, enum issuer_verdict verdict, const char *rea
                 const char *message)
 {
 	struct issuers *ctl = iss->ctl;
-	struct status_ready ready = {verdict == ISSUER_READY, reason, message,
-	                             iss->obj->generation};
+	struct kube_ready ready = {verdict == ISSUER_READY, reason, message, iss->obj->generation};
 	enum issuer_verdict before = iss->verdict;
-	struct buf body = BUF_INIT;
-	char *path;
+	int changed;
 
 	metrics_inc(m_checks, verdict == ISSUER_READY ? "ready" : "not_ready");
 	if (before != verdict || iss->reason == NULL || strcmp(iss->reason, reason) != 0) {
@@ -366,28 +440,26 @@ issuers_verdict(struct issuer *iss, enum issuer_verdict verdict, const char *rea
 		             iss->obj->name, iss->obj->uid, verdict != ISSUER_READY, reason,
 		             message);
 	}
+	changed = before != verdict || iss->checked_generation != iss->obj->generation ||
+	          iss->reason == NULL || strcmp(iss->reason, reason) != 0 || iss->message == NULL ||
+	          strcmp(iss->message, message) != 0;
 	iss->verdict = verdict;
 	free(iss->reason);
 	free(iss->message);
 	iss->reason = xstrdup(reason);
 	iss->message = xstrdup(message);
 	iss->checked_generation = iss->obj->generation;
-	ctl->opts.on_change(iss->key, ctl->opts.arg);
+	/* Requests waiting for this issuer look again only when there is news. */
+	if (changed)
+		ctl->opts.on_change(iss->key, ctl->opts.arg);
 
-	if (!status_ready_differs(&iss->obj->ready, &ready)) {
+	if (!kube_ready_differs(&iss->obj->ready, &ready)) {
 		issuers_done(iss, verdict == ISSUER_READY ? WORKQ_AFTER : WORKQ_RETRY,
 		             ctl->opts.recheck_ms);
 		return;
 	}
-	status_issuer_apply(&body, iss->obj->cluster, iss->obj->namespace, iss->obj->name,
-	                    &iss->obj->ready, &ready, clock_wall_ms());
-	path =
-	    kube_path(iss->obj->cluster ? &kube_res_awspcaclusterissuers : &kube_res_awspcaissuers,
-	              iss->obj->namespace, iss->obj->name, "status");
-	iss->kcall = kube_patch(ctl->opts.kube, path, KUBE_PATCH_APPLY, body.p, body.len,
-	                        STATUS_FIELD_MANAGER, 1, issuers_on_status_written, iss);
-	free(path);
-	buf_free(&body);
+	iss->write = kube_write_issuer_status(ctl->opts.kube, iss->obj, &ready,
+	                                      issuers_on_status_written, iss);
 }
 
 /* A check could not reach a verdict (AWS or the API server is unavailable). */
@@ -599,6 +671,32 @@ issuers_validate(const struct kube_issuer *ki)
 	return NULL;
 }
 
+static int
+issuers_ambient_allowed(const struct issuer *iss)
+{
+	return iss->obj->cluster ? iss->ctl->opts.cluster_issuer_ambient_credentials
+	                         : iss->ctl->opts.issuer_ambient_credentials;
+}
+
+/* Why an issuer without spec.secretRef may not sign, and what to change. */
+static char *
+issuers_ambient_refusal(const struct issuer *iss)
+{
+	const char *flag =
+	    iss->obj->cluster ? "cluster-issuer-ambient-credentials" : "issuer-ambient-credentials";
+	const char *env = iss->obj->cluster ? "PCA_ISSUER_CLUSTER_ISSUER_AMBIENT_CREDENTIALS"
+	                                    : "PCA_ISSUER_ISSUER_AMBIENT_CREDENTIALS";
+
+	return xasprintf("%s has no spec.secretRef, so it would sign with pca-issuer's own AWS "
+	                 "credentials%s, which %s may not use: set spec.secretRef to a Secret "
+	                 "holding AWS keys, or start pca-issuer with --%s=true (environment "
+	                 "variable %s=true)",
+	                 issuer_kind(iss),
+	                 iss->obj->role != NULL && *iss->obj->role != '\0' ? " to assume spec.role"
+	                                                                   : "",
+	                 iss->obj->cluster ? "AWSPCAClusterIssuers" : "AWSPCAIssuers", flag, env);
+}
+
 /* The work queue hands out an issuer: check it. */
 static void
 issuers_check(struct workq *q, const char *key, void *arg)
@@ -614,12 +712,22 @@ issuers_check(struct workq *q, const char *key, void *arg)
 	}
 	iss->active = 1;
 	loop_hold();
+	if (iss->obj->invalid != NULL) {
+		issuers_verdict(iss, ISSUER_NOT_READY, "InvalidSpec", iss->obj->invalid);
+		return;
+	}
 	if ((msg = issuers_validate(iss->obj)) != NULL) {
 		issuers_verdict(iss, ISSUER_NOT_READY, "InvalidSpec", msg);
 		free(msg);
 		return;
 	}
 	if (iss->obj->secret_name == NULL || *iss->obj->secret_name == '\0') {
+		if (!issuers_ambient_allowed(iss)) {
+			msg = issuers_ambient_refusal(iss);
+			issuers_verdict(iss, ISSUER_NOT_READY, "AmbientCredentialsDisabled", msg);
+			free(msg);
+			return;
+		}
 		issuers_describe(iss, values);
 		return;
 	}

@@ -34,6 +34,13 @@ struct issuers_opts {
 	const struct aws_creds_env *env;
 	const char *namespace; /* AWSPCAIssuers of this namespace only; NULL: all */
 	uint64_t recheck_ms;
+	/*
+	 * Whether issuers without spec.secretRef may use the controller's own
+	 * credentials (the default chain), per kind, as cert-manager's
+	 * --issuer-ambient-credentials and --cluster-issuer-ambient-credentials.
+	 */
+	int issuer_ambient_credentials;
+	int cluster_issuer_ambient_credentials;
 	/* An issuer's verdict changed (or it appeared or went away). */
 	void (*on_change)(const char *key, void *arg);
 	void *arg;
@@ -50,6 +57,7 @@ enum issuer_verdict {
  */
 struct issuer_view {
 	enum issuer_verdict verdict;
+	const char *kind;    /* of the issuer found, or the one asked for when MISSING */
 	const char *reason;  /* for NOT_READY */
 	const char *message; /* for NOT_READY */
 	const char *arn;
@@ -66,8 +74,16 @@ void issuers_set_leader(struct issuers *ctl, int leader);
 void issuers_stop(struct issuers *ctl);
 void issuers_free(struct issuers *ctl);
 
-/* The key of an issuer as a CertificateRequest names it; a new string. */
+/*
+ * The key of an issuer as a CertificateRequest names it; a new string. Kind
+ * AWSPCAClusterIssuer names the cluster issuer; any other kind (empty
+ * included) the AWSPCAIssuer of the request's namespace, as the Go issuer.
+ */
 char *issuers_key(const char *kind, const char *cr_namespace, const char *name);
+/*
+ * The issuer of key. As in the Go issuer, a request naming an AWSPCAIssuer
+ * that does not exist gets the AWSPCAClusterIssuer of that name, if any.
+ */
 void issuers_get(struct issuers *ctl, const char *key, struct issuer_view *view);
 /* Signing met an authentication or permission error: re-check the issuer now. */
 void issuers_auth_failed(struct issuers *ctl, const char *key);

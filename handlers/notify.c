@@ -2,8 +2,10 @@
  * Events about CertificateRequests and issuers, through kube/events.c, which
  * deduplicates and rate-limits them.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/secrets.h"
 #include "handlers/notify.h"
 #include "kube/events.h"
 #include "kube/types.h"
@@ -13,6 +15,7 @@ notify_event(struct kube_events *ev, const char *kind, const char *ns, const cha
              const char *uid, int warning, const char *reason, const char *message)
 {
 	struct kube_event_ref ref;
+	char *clean;
 
 	if (ev == NULL)
 		return;
@@ -24,6 +27,8 @@ notify_event(struct kube_events *ev, const char *kind, const char *ns, const cha
 	ref.name = name;
 	ref.uid = uid;
 	/* The action is what the controller was doing when it happened. */
+	clean = secrets_scrub(message);
 	kube_events_emit(ev, &ref, warning ? KUBE_EVENT_WARNING : KUBE_EVENT_NORMAL, reason,
-	                 strcmp(kind, "CertificateRequest") == 0 ? "Sign" : "Verify", message);
+	                 strcmp(kind, "CertificateRequest") == 0 ? "Sign" : "Verify", clean);
+	free(clean);
 }

@@ -25,6 +25,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/secrets.h"
 #include "core/xmalloc.h"
 #include "kube/auth_exec.h"
 #include "kube/config.h"
@@ -76,6 +77,22 @@ kube_auth_wipe(char **s)
 	xfree_ptr(s);
 }
 
+/* Sets the cached header; the token is held in core/secrets.h while cached. */
+static void
+kube_auth_hold(struct kube_auth *auth, const char *token)
+{
+	auth->authz = xasprintf("Bearer %s", token);
+	secrets_add(token);
+}
+
+static void
+kube_auth_drop_authz(struct kube_auth *auth)
+{
+	if (auth->authz != NULL && strncmp(auth->authz, "Bearer ", 7) == 0)
+		secrets_drop(auth->authz + 7);
+	kube_auth_wipe(&auth->authz);
+}
+
 struct kube_auth *
 kube_auth_create(struct event_base *base, const struct kube_config *cfg)
 {
@@ -89,7 +106,7 @@ kube_auth_create(struct event_base *base, const struct kube_config *cfg)
 		auth->token_file = xstrdup(cfg->token_file);
 	} else if (cfg->token != NULL) {
 		auth->kind = KUBE_AUTH_STATIC;
-		auth->authz = xasprintf("Bearer %s", cfg->token);
+		kube_auth_hold(auth, cfg->token);
 	} else if (cfg->client_cert_pem == NULL && cfg->exec != NULL) {
 		auth->kind = KUBE_AUTH_EXEC;
 		auth->exec = kube_auth_exec_create(base, cfg);
@@ -108,8 +125,8 @@ kube_auth_set_exec_timeout(struct kube_auth *auth, uint64_t ms)
 static void
 kube_auth_set_token(struct kube_auth *auth, const char *token)
 {
-	kube_auth_wipe(&auth->authz);
-	auth->authz = xasprintf("Bearer %s", token);
+	kube_auth_drop_authz(auth);
+	kube_auth_hold(auth, token);
 }
 
 static void kube_auth_release(struct kube_auth *auth);
@@ -262,7 +279,7 @@ kube_auth_invalidate(struct kube_auth *auth)
 {
 	if (auth->kind != KUBE_AUTH_FILE && auth->kind != KUBE_AUTH_EXEC)
 		return;
-	kube_auth_wipe(&auth->authz);
+	kube_auth_drop_authz(auth);
 	auth->expires_ms = 0;
 }
 
@@ -270,7 +287,7 @@ static void
 kube_auth_destroy(struct kube_auth *auth)
 {
 	kube_auth_exec_free(auth->exec);
-	kube_auth_wipe(&auth->authz);
+	kube_auth_drop_authz(auth);
 	free(auth->token_file);
 	free(auth);
 }

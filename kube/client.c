@@ -32,6 +32,7 @@
 #include "core/loop.h"
 #include "core/metrics.h"
 #include "core/ratelimit.h"
+#include "core/secrets.h"
 #include "core/xmalloc.h"
 #include "kube/client.h"
 #include "kube/config.h"
@@ -161,8 +162,10 @@ kube_client_create(struct http_client *http, const struct kube_config *cfg, stru
 	c->key_pem = kube_dup_or_null(cfg->client_key_pem);
 	c->proxy = kube_dup_or_null(cfg->proxy_url);
 	c->insecure = cfg->insecure;
-	if (auth == NULL && cfg->token != NULL && *cfg->token != '\0')
+	if (auth == NULL && cfg->token != NULL && *cfg->token != '\0') {
 		c->static_authz = xasprintf("Bearer %s", cfg->token);
+		secrets_add(cfg->token);
+	}
 	c->max_retries = KUBE_DEFAULT_RETRIES;
 	c->timeout_ms = KUBE_DEFAULT_TIMEOUT_MS;
 	c->max_body = KUBE_DEFAULT_MAX_BODY;
@@ -192,6 +195,8 @@ kube_client_destroy(struct kube_client *c)
 	free(c->cert_pem);
 	free(c->key_pem);
 	free(c->proxy);
+	if (c->static_authz != NULL)
+		secrets_drop(c->static_authz + 7);
 	free(c->static_authz);
 	free(c->user_agent);
 	free(c);
@@ -611,7 +616,7 @@ kube_call_on_http(const struct http_resp *hr, void *arg)
 		resp.err = call->stream_err;
 		message = xstrdup(kube_err_message(call->stream_err));
 	} else if (hr->err != HTTP_ERR_NONE && (hr->status == 0 || hr->status == 200)) {
-		resp.err = KUBE_ERR_TRANSPORT;
+		resp.err = hr->err == HTTP_ERR_TOO_BIG ? KUBE_ERR_TOO_BIG : KUBE_ERR_TRANSPORT;
 		message =
 		    xstrdup(hr->errmsg != NULL && *hr->errmsg != '\0' ? hr->errmsg
 		                                                      : http_err_name(hr->err));

@@ -47,6 +47,7 @@ enum kube_err {
 	KUBE_ERR_LINE_TOO_LONG, /* a watch line over the cap */
 	KUBE_ERR_DECODE,        /* a watch line that is not an event */
 	KUBE_ERR_STOPPED,       /* the line callback returned -1 */
+	KUBE_ERR_TOO_BIG,       /* an answer over the client's max_body */
 };
 
 struct kube_resp {

@@ -82,6 +82,7 @@ struct kube_reflector {
 	int backoff_list; /* BACKOFF leads to a list (else a watch) */
 	char *rv;         /* the newest resourceVersion seen */
 	char *cont;       /* continue token of the list in progress */
+	unsigned limit;   /* objects asked per page: page_size, halved for huge pages */
 	struct smap *tracked;
 	uint32_t epoch;
 	int synced;
@@ -104,6 +105,7 @@ struct kube_reflector {
 };
 
 static struct metric *kube_refl_m_restarts, *kube_refl_m_relists, *kube_refl_m_tracked;
+static struct metric *kube_refl_m_skipped;
 
 static void kube_refl_list(struct kube_reflector *r);
 static void kube_refl_watch(struct kube_reflector *r);
@@ -121,6 +123,12 @@ kube_refl_metrics_init(void)
 	kube_refl_m_tracked =
 	    metrics_gauge("pca_issuer_kube_objects_tracked",
 	                  "Objects a reflector remembers for its owner.", "resource");
+	kube_refl_m_skipped =
+	    metrics_counter("pca_issuer_kube_objects_skipped_total",
+	                    "Objects that could not be read and were passed over (too_long: "
+	                    "larger than --max-watch-line-bytes; decode: not understood), "
+	                    "each named in a log line.",
+	                    "resource,reason");
 }
 
 static const char *
@@ -216,6 +224,7 @@ kube_reflector_create(struct kube_client *c, const struct kube_reflector_opts *o
 		r->ready_name = kube_refl_dup(opts->ready_check);
 	if (r->o.page_size == 0)
 		r->o.page_size = KUBE_REFL_PAGE_SIZE;
+	r->limit = r->o.page_size;
 	if (r->o.max_line == 0)
 		r->o.max_line = KUBE_REFL_MAX_LINE;
 	r->o.namespace = r->o.label_selector = r->o.field_selector = r->o.ready_check = NULL;
@@ -509,6 +518,20 @@ kube_refl_unchanged(struct kube_reflector *r)
 	return 1;
 }
 
+/*
+ * Passes over the object at hand, which cannot be read: named in a log line
+ * and counted, and gone for the owner if it was tracked.
+ */
+static void
+kube_refl_skip(struct kube_reflector *r, const char *reason, const char *why)
+{
+	metrics_inc(kube_refl_m_skipped, r->resource, reason);
+	log_warn("object cannot be read; passed over", "resource", r->resource, "object",
+	         buf_str(&r->key), "uid", r->meta.uid, "resource_version", r->meta.resource_version,
+	         "error", why);
+	kube_refl_gone(r, buf_str(&r->key));
+}
+
 /* An object from a list page or an ADDED/MODIFIED event. */
 static void
 kube_refl_upsert(struct kube_reflector *r, const struct jtok *d, int obj)
@@ -523,12 +546,15 @@ kube_refl_upsert(struct kube_reflector *r, const struct jtok *d, int obj)
 	}
 	if (kube_refl_unchanged(r) || r->dead)
 		return;
+	if (jtok_raw(d, obj).len > r->o.max_line) {
+		/* What a watch could not deliver, a list does not deliver either. */
+		kube_refl_skip(r, "too_long", "larger than the watch line cap");
+		return;
+	}
 	decoded = r->o.type->decode(d, obj, &cause);
 	if (decoded == NULL) {
-		log_warn("object not understood; ignored", "resource", r->resource, "object",
-		         buf_str(&r->key), "error", cause);
+		kube_refl_skip(r, "decode", cause);
 		free(cause);
-		kube_refl_gone(r, buf_str(&r->key));
 		return;
 	}
 	r->in_cb++;
@@ -614,7 +640,7 @@ kube_refl_list(struct kube_reflector *r)
 	char limit[16];
 
 	kube_refl_base_path(r, &b);
-	snprintf(limit, sizeof limit, "%u", r->o.page_size);
+	snprintf(limit, sizeof limit, "%u", r->limit);
 	kube_query_add(&b, "limit", limit);
 	if (r->cont != NULL)
 		kube_query_add(&b, "continue", r->cont);
@@ -729,6 +755,15 @@ kube_refl_on_list(const struct kube_resp *resp, void *arg)
 	r->call = NULL;
 	if (resp->err == KUBE_OK && resp->status == 410 && r->cont != NULL) {
 		kube_refl_relist(r, "continue_expired", 1);
+		return;
+	}
+	if (resp->err == KUBE_ERR_TOO_BIG && r->limit > 1) {
+		/* Large objects: ask for fewer per page, from the same place. */
+		r->limit = r->limit / 2;
+		snprintf(status, sizeof status, "%u", r->limit);
+		log_warn("list page over the size cap; asking for fewer objects per page",
+		         "resource", r->resource, "limit", status);
+		kube_refl_list(r);
 		return;
 	}
 	if (resp->err == KUBE_OK && resp->status == 200) {
@@ -850,11 +885,17 @@ kube_refl_on_watch_end(const struct kube_resp *resp, void *arg)
 	snprintf(status, sizeof status, "%ld", resp->status);
 	if (resp->err == KUBE_ERR_STOPPED && r->stop == KUBE_REFL_STOP_ERROR)
 		kube_refl_relist(r, r->stop_code == 410 ? "expired" : "error_event", !fruitless);
-	else if (resp->err == KUBE_ERR_STOPPED)
-		kube_refl_restart(r, "decode", 0);
-	else if (resp->err == KUBE_ERR_LINE_TOO_LONG) {
-		log_warn("watch event over the line cap; watching again", "resource", r->resource);
-		kube_refl_restart(r, "too_long", 0);
+	else if (resp->err == KUBE_ERR_STOPPED) {
+		/*
+		 * Watching again from the same resourceVersion would bring the same
+		 * line: list instead, which passes over what cannot be read.
+		 */
+		metrics_inc(kube_refl_m_restarts, r->resource, "decode");
+		kube_refl_relist(r, "decode", 0);
+	} else if (resp->err == KUBE_ERR_LINE_TOO_LONG) {
+		log_warn("watch event over the line cap; listing again", "resource", r->resource);
+		metrics_inc(kube_refl_m_restarts, r->resource, "too_long");
+		kube_refl_relist(r, "too_long", 0);
 	} else if (resp->err != KUBE_OK) {
 		log_info("watch broke", "resource", r->resource, "error", resp->message);
 		kube_refl_restart(r, "error", 0);

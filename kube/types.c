@@ -34,7 +34,8 @@ struct kube_dec {
 	const struct jtok *d;
 	const char *kind;
 	char *id;
-	char *err;
+	char *err; /* "<kind> <id>: <msg>" */
+	char *msg; /* the same without the object's name */
 };
 
 static void kube_dec_fail(struct kube_dec *k, const char *fmt, ...)
@@ -52,7 +53,31 @@ kube_dec_fail(struct kube_dec *k, const char *fmt, ...)
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	k->err = xasprintf("%s %s: %s", k->kind, k->id != NULL ? k->id : "(unnamed)", msg);
-	free(msg);
+	k->msg = msg;
+}
+
+/*
+ * Ends a decode whose identity part is done: a failure there refuses the
+ * object (-1, *cause set); a later one is kept as the object's *invalid.
+ */
+static int
+kube_dec_identity_done(struct kube_dec *k, char **cause)
+{
+	if (k->err == NULL)
+		return 0;
+	*cause = k->err;
+	free(k->msg);
+	free(k->id);
+	k->err = k->msg = k->id = NULL;
+	return -1;
+}
+
+static void
+kube_dec_finish(struct kube_dec *k, char **invalid)
+{
+	*invalid = k->msg;
+	free(k->err);
+	free(k->id);
 }
 
 static const char *
@@ -233,11 +258,13 @@ kube_cr_free(struct kube_cr *cr)
 		free(*u);
 	free(cr->usages);
 	free(cr->certificate_arn);
+	free(cr->issue_started);
 	kube_condition_clear(&cr->approved);
 	kube_condition_clear(&cr->denied);
 	kube_condition_clear(&cr->ready);
 	kube_condition_clear(&cr->invalid_request);
 	free(cr->failure_time);
+	free(cr->invalid);
 	free(cr);
 }
 
@@ -302,6 +329,14 @@ kube_dec_cr_spec(struct kube_dec *k, int obj, struct kube_cr *cr)
 	kube_dec_str(k, ref, "spec.issuerRef", "kind", &cr->issuer_kind);
 	kube_dec_str(k, ref, "spec.issuerRef", "name", &cr->issuer_name);
 	kube_dec_required(k, "spec.issuerRef", "name", cr->issuer_name);
+}
+
+/* The rest of spec; a failure here makes the request invalid, not unreadable. */
+static void
+kube_dec_cr_spec_rest(struct kube_dec *k, int obj, struct kube_cr *cr)
+{
+	int spec = kube_dec_obj(k, obj, "", "spec");
+
 	kube_dec_request(k, spec, cr);
 	kube_dec_bool(k, spec, "spec", "isCA", &cr->is_ca);
 	kube_dec_usages(k, spec, cr);
@@ -336,28 +371,32 @@ kube_dec_cr_meta_extra(struct kube_dec *k, int obj, struct kube_cr *cr)
 
 	kube_dec_str(k, ann, "metadata.annotations", KUBE_CERT_ARN_ANNOTATION,
 	             &cr->certificate_arn);
+	kube_dec_str(k, ann, "metadata.annotations", KUBE_ISSUE_STARTED_ANNOTATION,
+	             &cr->issue_started);
 	cr->deleting = del != -1 && !jtok_is_null(k->d, del);
 }
 
 static void *
 kube_cr_decode_tok(const struct jtok *d, int obj, char **cause)
 {
-	struct kube_dec k = {d, "CertificateRequest", NULL, NULL};
+	struct kube_dec k = {d, "CertificateRequest", NULL, NULL, NULL};
 	struct kube_cr *cr = xcalloc(1, sizeof *cr);
 
 	if (jtok_type(d, obj) != JTOK_OBJECT)
 		kube_dec_fail(&k, "the object is %s, not an object", kube_dec_type(&k, obj));
 	kube_dec_meta(&k, obj, &cr->namespace, &cr->name, &cr->uid, &cr->resource_version,
 	              &cr->generation);
-	kube_dec_cr_meta_extra(&k, obj, cr);
 	kube_dec_cr_spec(&k, obj, cr);
-	kube_dec_cr_status(&k, obj, cr);
-	free(k.id);
-	if (k.err != NULL) {
+	if (kube_dec_identity_done(&k, cause) != 0) {
 		kube_cr_free(cr);
-		*cause = k.err;
 		return NULL;
 	}
+	kube_dec_cr_meta_extra(&k, obj, cr);
+	kube_dec_cr_spec_rest(&k, obj, cr);
+	kube_dec_cr_status(&k, obj, cr);
+	kube_dec_finish(&k, &cr->invalid);
+	if (cr->usages == NULL)
+		cr->usages = xcalloc(1, sizeof *cr->usages);
 	return cr;
 }
 
@@ -382,6 +421,7 @@ kube_issuer_free(struct kube_issuer *iss)
 	free(iss->secret_access_key_key);
 	free(iss->session_token_key);
 	kube_condition_clear(&iss->ready);
+	free(iss->invalid);
 	free(iss);
 }
 
@@ -428,7 +468,7 @@ static void *
 kube_issuer_decode_kind(const struct jtok *d, int obj, int cluster, char **cause)
 {
 	static const char *const types[] = {"Ready"};
-	struct kube_dec k = {d, cluster ? "AWSPCAClusterIssuer" : "AWSPCAIssuer", NULL, NULL};
+	struct kube_dec k = {d, cluster ? "AWSPCAClusterIssuer" : "AWSPCAIssuer", NULL, NULL, NULL};
 	struct kube_issuer *iss = xcalloc(1, sizeof *iss);
 	struct kube_condition *const slots[] = {&iss->ready};
 
@@ -437,14 +477,13 @@ kube_issuer_decode_kind(const struct jtok *d, int obj, int cluster, char **cause
 		kube_dec_fail(&k, "the object is %s, not an object", kube_dec_type(&k, obj));
 	kube_dec_meta(&k, obj, &iss->namespace, &iss->name, &iss->uid, &iss->resource_version,
 	              &iss->generation);
-	kube_dec_issuer_spec(&k, obj, iss);
-	kube_dec_conditions(&k, kube_dec_obj(&k, obj, "", "status"), types, slots, 1);
-	free(k.id);
-	if (k.err != NULL) {
+	if (kube_dec_identity_done(&k, cause) != 0) {
 		kube_issuer_free(iss);
-		*cause = k.err;
 		return NULL;
 	}
+	kube_dec_conditions(&k, kube_dec_obj(&k, obj, "", "status"), types, slots, 1);
+	kube_dec_issuer_spec(&k, obj, iss);
+	kube_dec_finish(&k, &iss->invalid);
 	return iss;
 }
 

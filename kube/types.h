@@ -16,6 +16,12 @@
 
 #define KUBE_AWSPCA_GROUP        "awspca.cert-manager.io"
 #define KUBE_CERT_ARN_ANNOTATION "aws-privateca-issuer/certificate-arn"
+/*
+ * Written just before IssueCertificate is sent (RFC 3339): a request that
+ * has it but no certificate ARN may have been issued by a process that
+ * stopped before it could record the ARN.
+ */
+#define KUBE_ISSUE_STARTED_ANNOTATION "awspca.cert-manager.io/issue-started"
 
 extern const struct kube_resource kube_res_certificaterequests;
 extern const struct kube_resource kube_res_awspcaissuers;
@@ -52,10 +58,18 @@ struct kube_cr {
 	char **usages;         /* spec.usages, NULL-terminated; empty when unset */
 	int64_t duration_s;    /* spec.duration; 0 when unset */
 	char *certificate_arn; /* the annotation, or NULL */
+	char *issue_started;   /* KUBE_ISSUE_STARTED_ANNOTATION, or NULL */
 	struct kube_condition approved, denied, ready, invalid_request;
 	int has_certificate; /* status.certificate is set */
 	char *failure_time;  /* status.failureTime, or NULL */
 	int deleting;        /* metadata.deletionTimestamp is set */
+	/*
+	 * Why the request cannot be handled ("spec.duration \"-1h\" is
+	 * negative"), or NULL. Identity and issuerRef are always read when
+	 * the decoder returns an object; a field after them that cannot be
+	 * read leaves what follows it unread and is reported here.
+	 */
+	char *invalid;
 };
 
 /* An AWSPCAIssuer or AWSPCAClusterIssuer (awspca.cert-manager.io/v1beta1). */
@@ -74,6 +88,7 @@ struct kube_issuer {
 	    *secret_access_key_key; /* secretAccessKeySelector.key, default AWS_SECRET_ACCESS_KEY */
 	char *session_token_key;    /* sessionTokenSelector.key, default AWS_SESSION_TOKEN */
 	struct kube_condition ready;
+	char *invalid; /* a spec field that cannot be read, or NULL; as kube_cr's */
 };
 
 extern const struct kube_type kube_type_cr;
@@ -86,7 +101,9 @@ void kube_issuer_free(struct kube_issuer *iss);
 /*
  * Decode a GET answer (the same decoders as the kube_type ones). 0, or -1
  * with *out NULL and *cause naming the object and the field, as in
- *   CertificateRequest ns/x: spec.request is not valid base64
+ *   CertificateRequest ns/x: metadata.name is missing
+ * for what makes the object unidentifiable; other unreadable fields leave
+ * the object decoded with ->invalid set.
  */
 int kube_cr_decode(const char *json, size_t len, struct kube_cr **out, char **cause);
 int kube_issuer_decode(const char *json, size_t len, int cluster, struct kube_issuer **out,

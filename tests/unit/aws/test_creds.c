@@ -90,7 +90,7 @@ static void
 test_copy_clear(void)
 {
 	char id[] = "A", secret[] = "B", token[] = "C";
-	struct aws_creds a = {id, secret, token, 42}, b;
+	struct aws_creds a = {id, secret, token, 42, 0}, b;
 
 	aws_creds_copy(&b, &a);
 	CHECK(b.access_key_id != a.access_key_id);

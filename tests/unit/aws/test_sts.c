@@ -348,7 +348,7 @@ new_sts(const char *region)
 }
 
 static char tc_id[] = "AKIDEXAMPLE", tc_secret[] = "secret-example", tc_token[] = "session-example";
-static const struct aws_creds test_creds = {tc_id, tc_secret, tc_token, 0};
+static const struct aws_creds test_creds = {tc_id, tc_secret, tc_token, 0, 0};
 
 static void
 test_client_assume_role(void)
@@ -418,7 +418,7 @@ test_client_caller_identity(void)
 	                  "</GetCallerIdentityResult></GetCallerIdentityResponse>";
 	struct aws_sts *sts = new_sts("us-east-1");
 	char id[] = "AKIDPLAIN", secret[] = "s";
-	struct aws_creds plain = {id, secret, NULL, 0};
+	struct aws_creds plain = {id, secret, NULL, 0, 0};
 	struct seen s;
 
 	memset(&s, 0, sizeof s);
