@@ -4,12 +4,20 @@
  * that account in that region, because AWS counts the account's calls
  * together whichever client makes them.
  *
- * Each bucket starts at the configured quota and adapts: a throttling answer
- * multiplies its rate by 0.7 (down to a floor of 5% of the quota, at least
- * 0.5/s), at most once per round of calls sent at the old rate (the answers
- * to calls already in flight say nothing new); while answers keep coming
- * without throttling the rate climbs back by a twentieth of the quota per
- * second, never above the quota.
+ * Each bucket starts at the configured quota and adapts. The first
+ * throttling answer multiplies its rate by 0.7 (down to a floor of 5% of
+ * the quota, at least 0.5/s) and starts a probe: answers to calls sent at
+ * the new rate are judged in windows of 24 (or 3 s). A rate limit lets the
+ * same number of calls through at the lower rate, so the throttled fraction
+ * falls as the rate does; while windows stay throttled the rate goes on
+ * down, and once they are clean it climbs back by a twentieth of the quota
+ * per second, never above the quota. Throttling that does not fall when the
+ * rate does (a quota shared with other clients, a service shedding load at
+ * random) is learnt as a background fraction: the rate from before the
+ * probes is restored, and from then on only windows clearly above the
+ * background (by 0.1) slow it down; the background fades as windows come
+ * back clean. Answers to calls sent before a change of rate are ignored
+ * (each change starts a new round).
  *
  * The bucket holds half a second of quota. AWS does not publish the burst
  * of its own buckets; a server bucket holding a full second of quota then

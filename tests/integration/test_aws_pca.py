@@ -508,6 +508,35 @@ class PcaServerTest(unittest.TestCase):
         self.assertGreater(mean, 8.0)
         self.assertLess(mean, 12.5)
 
+    def test_random_throttling_keeps_the_rate(self):
+        """A third of the answers throttled and a tenth failing with 500 at
+        random, whatever the rate, as a quota shared with other clients
+        looks: at the client's 25/s the server accepts about 15/s.
+        Slowing down does not help there, so the client must not collapse
+        towards its floor: at least half of that is accepted after the
+        first ten seconds."""
+        self.srv.control(quota=None, log=True, cert_cache=True, reset_stats=True,
+                         fault=[{"kind": "503", "status": 400,
+                                 "code": "ThrottlingException",
+                                 "message": "Rate exceeded", "fraction": 0.3},
+                                {"kind": "500", "fraction": 0.1}])
+        try:
+            run = self.issue("--quiet", "--count", "900", "--concurrency", "400",
+                             "--sample-ms", "100", timeout=300)
+        finally:
+            self.srv.control(fault=None)
+        self.assertEqual(run.rc, 0, run.stderr)
+        log = self.srv.stats()["log"]
+        t0 = log[0][0]
+        ok = [t for t, op, code in log if code == "OK" and t - t0 >= 10]
+        rate = (len(ok) - 1) / (ok[-1] - ok[0])
+        print("\n  30%% throttled + 10%% 500 at random: %.2f accepted/s after "
+              "10 s (the server accepts ~15/s at 25/s); client limit mean "
+              "%.2f/s (second half); %d of 900 calls succeeded" %
+              (rate, run.summary["rate_mean_second_half"],
+               run.summary["outcomes"].get("success", 0)), file=sys.stderr)
+        self.assertGreater(rate, 0.5 * 15)
+
     def test_server_errors_and_broken_connections_are_retried(self):
         for fault, attempts in (({"kind": "500", "count": 1}, 2),
                                 ({"kind": "503", "count": 2}, 3),

@@ -28,7 +28,9 @@ a JSON object (a bad knob changes nothing and answers 400):
                "count": K, "fraction": F, "ops": [...], "status": S,
                "code": C, "message": M} for the next K (or a fraction F of)
                AWS requests: a JSON 500/503, an HTML page (status S, default
-               500), an RST, a FIN, or silence until the client leaves.
+               500), an RST, a FIN, or silence until the client leaves.  A
+               list of such faults (fractions only) splits one draw per
+               request among them.
   verify       check SigV4 (default on); credentials: {akid: secret |
                [secret, token]}; clock_skew: seconds allowed (300).
   ca_status    {ca_arn: "DISABLED"|"ACTIVE"|...}
@@ -838,8 +840,20 @@ FAULT_KINDS = ("500", "503", "html", "reset", "close", "hang")
 
 
 def _fault(value):
+    """One fault, or a list of them drawn from one random number each
+    request (their fractions add up: [{throttle 0.3}, {500 0.1}] throttles
+    30% and fails 10% of the requests)."""
     if value is None:
         return None
+    if isinstance(value, list):
+        faults = [_fault_one(v) for v in value]
+        if sum(f["fraction"] for f in faults) > 1.0:
+            raise ValueError("the faults' fractions add up to more than 1")
+        return faults
+    return _fault_one(value)
+
+
+def _fault_one(value):
     if not isinstance(value, dict) or value.get("kind") not in FAULT_KINDS:
         raise ValueError("fault needs kind in %s" % (FAULT_KINDS,))
     fault = {"kind": value["kind"], "count": value.get("count"),
@@ -991,7 +1005,8 @@ class PcaServer:
                 "latency": {k: list(v) for k, v in self._latency.items()},
                 "in_progress": self._in_progress,
                 "in_progress_seconds": self._in_progress_seconds,
-                "fault": dict(self._fault) if self._fault else None,
+                "fault": (list(self._fault) if isinstance(self._fault, list)
+                          else dict(self._fault) if self._fault else None),
                 "verify": self._verify, "log": self._log,
                 "cert_cache": self._cert_cache,
                 "idempotency_window": self._idempotency_window,
@@ -1151,6 +1166,15 @@ class PcaServer:
     # ---- fault injection ------------------------------------------------
 
     def _take_fault(self, op):
+        if isinstance(self._fault, list):
+            draw = self._rng.random()
+            for fault in self._fault:
+                if fault["ops"] and op not in fault["ops"]:
+                    continue
+                if draw < fault["fraction"]:
+                    return fault
+                draw -= fault["fraction"]
+            return None
         fault = self._fault
         if fault is None or (fault["ops"] and op not in fault["ops"]):
             return None

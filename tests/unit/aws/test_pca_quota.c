@@ -1,9 +1,15 @@
 /*
  * The adaptive quota buckets under a fake clock: one bucket per (account,
  * region, operation) shared by every holder, the burst, the multiplicative
- * decrease once per round of calls, the floor, the climb back and its cap,
- * configuration, and the FIFO of waiting calls on the loop.
+ * decrease once per window of answers, the probe that tells a rate limit
+ * from throttling that does not depend on the rate, the floor, the climb
+ * back and its cap, configuration, and the FIFO of waiting calls on the
+ * loop. Two simulations drive a bucket against a server model: a token
+ * bucket (a real rate limit) and throttling at random.
  */
+#include <math.h>
+#include <stdio.h>
+
 #include <event2/event.h>
 
 #include "aws/pca.h"
@@ -18,6 +24,21 @@ static int
 near(double a, double b)
 {
 	return a - b < 1e-9 && b - a < 1e-9;
+}
+
+/* Feeds n answers of the current round, the first `throttled` of them throttled. */
+static void
+feed(struct aws_quota *q, int n, int throttled)
+{
+	unsigned round = aws_quota_round(q);
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (i < throttled)
+			aws_quota_throttled(q, round);
+		else
+			aws_quota_answered(q, round);
+	}
 }
 
 static void
@@ -37,7 +58,7 @@ test_registry_shares_buckets(void)
 	/* Half a second of quota. */
 	CHECK(near(aws_quota_burst(a), 12.5));
 	/* What one holder learns, the other sees. */
-	aws_quota_throttled(a, aws_quota_round(a));
+	feed(a, 24, 24);
 	CHECK(near(aws_quota_rate(b), 17.5));
 	CHECK(near(aws_quota_rate(c), 25));
 	aws_quota_put(a);
@@ -51,35 +72,73 @@ test_registry_shares_buckets(void)
 }
 
 static void
-test_decrease_once_per_round(void)
+test_decrease_per_window(void)
 {
 	struct aws_quota *q = aws_quota_get("a", "r", "IssueCertificate", 25);
 	unsigned r0 = aws_quota_round(q), r1;
+	int i;
 
-	/* Twelve calls sent together all come back throttled: one decrease. */
-	for (int i = 0; i < 12; i++)
-		aws_quota_throttled(q, r0);
+	/* With no background throttling known, the first throttled answer acts at once. */
+	feed(q, 1, 1);
 	CHECK(near(aws_quota_rate(q), 17.5));
 	r1 = aws_quota_round(q);
 	CHECK(r1 != r0);
-	/* A call sent after the decrease is throttled too: the rate goes on down. */
-	aws_quota_throttled(q, r1);
+	/* Answers to calls sent before the decrease say nothing about it. */
+	for (i = 0; i < 100; i++)
+		aws_quota_throttled(q, r0);
+	CHECK(near(aws_quota_rate(q), 17.5));
+	/* The lower rate is judged on a window of 24 answers. */
+	feed(q, 23, 23);
+	CHECK(near(aws_quota_rate(q), 17.5));
+	/*
+	 * Everything is still throttled at the lower rate, as a rate limit far
+	 * below would do: down again, and down to the floor, 5% of the quota.
+	 */
+	feed(q, 1, 1);
 	CHECK(near(aws_quota_rate(q), 12.25));
-	/* Down to the floor, 5% of the quota, and no further. */
-	for (int i = 0; i < 40; i++)
-		aws_quota_throttled(q, aws_quota_round(q));
+	for (i = 0; i < 40; i++)
+		feed(q, 24, 24);
 	CHECK(near(aws_quota_rate(q), 1.25));
 	aws_quota_put(q);
 
 	/* A small quota's floor is 0.5/s, never above the quota itself. */
 	q = aws_quota_get("a", "r", "X", 2);
-	for (int i = 0; i < 20; i++)
-		aws_quota_throttled(q, aws_quota_round(q));
+	for (i = 0; i < 20; i++)
+		feed(q, 24, 24);
 	CHECK(near(aws_quota_rate(q), 0.5));
 	aws_quota_put(q);
 	q = aws_quota_get("a", "r", "Y", 0.2);
-	aws_quota_throttled(q, aws_quota_round(q));
+	feed(q, 24, 24);
 	CHECK(near(aws_quota_rate(q), 0.2));
+	aws_quota_put(q);
+}
+
+/* A third of calls throttled whatever the rate is no rate limit. */
+static void
+test_probe_tells_background(void)
+{
+	struct aws_quota *q = aws_quota_get("a", "r", "IssueCertificate", 20);
+
+	feed(q, 1, 1);
+	CHECK(near(aws_quota_rate(q), 14));
+	/* A third throttled at 14/s: down again, now knowing the fraction. */
+	feed(q, 24, 8);
+	CHECK(near(aws_quota_rate(q), 9.8));
+	/*
+	 * A limit that let 9.3/s through at 14/s would throttle 5% at 9.8/s; a
+	 * third still are: background, and the rate from before the probes.
+	 */
+	feed(q, 24, 8);
+	CHECK(near(aws_quota_rate(q), 20));
+	/* Windows at the background's level no longer slow it down... */
+	feed(q, 24, 9);
+	feed(q, 24, 7);
+	CHECK(near(aws_quota_rate(q), 20));
+	/* ...but clearly more than it still does; a clean probe then climbs from there. */
+	feed(q, 24, 20);
+	CHECK(near(aws_quota_rate(q), 14));
+	feed(q, 24, 0);
+	CHECK(near(aws_quota_rate(q), 14));
 	aws_quota_put(q);
 }
 
@@ -87,16 +146,13 @@ static void
 test_climb_back(void)
 {
 	struct aws_quota *q = aws_quota_get("a", "r", "IssueCertificate", 20);
-	unsigned old = aws_quota_round(q), r;
+	unsigned old, r;
 
-	aws_quota_throttled(q, old);
+	feed(q, 1, 1);
 	CHECK(near(aws_quota_rate(q), 14));
-	r = aws_quota_round(q);
-	/* Answers to calls sent before the decrease teach nothing. */
-	now_ms += 500;
-	aws_quota_answered(q, old);
-	CHECK(near(aws_quota_rate(q), 14));
+	old = r = aws_quota_round(q);
 	/* A twentieth of the quota per second: +1/s here, paced by the clock. */
+	now_ms += 500;
 	aws_quota_answered(q, r);
 	CHECK(near(aws_quota_rate(q), 14.5));
 	for (int i = 0; i < 25; i++) {
@@ -114,6 +170,113 @@ test_climb_back(void)
 		aws_quota_answered(q, r);
 	}
 	CHECK(near(aws_quota_rate(q), 20));
+	CHECK(old == aws_quota_round(q));
+	aws_quota_put(q);
+}
+
+/*
+ * Drives a bucket for `seconds` against a server model, in 10 ms steps:
+ * calls leave at the bucket's rate and their answers come back 50 ms later,
+ * throttled when the model says so. Returns the mean rate and the calls
+ * accepted per second over the second half.
+ */
+struct sim {
+	double limit;  /* > 0: a token bucket of this rate and a second's burst */
+	double random; /* else: this fraction throttled at random */
+	double mean_rate, accepted;
+	unsigned seed;
+};
+
+static double
+sim_rand(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (double)((*seed >> 8) & 0xffffff) / 16777216.0;
+}
+
+static void
+simulate(struct aws_quota *q, struct sim *sm, int seconds)
+{
+	enum { LAT = 5, RING = 8 };
+	unsigned rounds[RING][256];
+	int outcome[RING][256], n[RING] = {0};
+	double credit = 0, tokens = sm->limit, rate_sum = 0;
+	long step, steps = seconds * 100L, accepted = 0, half = steps / 2;
+	int slot, i;
+
+	for (step = 0; step < steps; step++) {
+		now_ms += 10;
+		slot = (int)(step % RING);
+		/* Answers sent LAT steps ago come back now. */
+		{
+			int back = (int)((step + RING - LAT) % RING);
+
+			for (i = 0; step >= LAT && i < n[back]; i++) {
+				if (outcome[back][i])
+					aws_quota_throttled(q, rounds[back][i]);
+				else
+					aws_quota_answered(q, rounds[back][i]);
+			}
+			n[back] = 0;
+		}
+		if (sm->limit > 0) {
+			tokens += sm->limit / 100.0;
+			if (tokens > sm->limit)
+				tokens = sm->limit;
+		}
+		credit += aws_quota_rate(q) / 100.0;
+		while (credit >= 1 && n[slot] < 256) {
+			int throttled;
+
+			credit -= 1;
+			if (sm->limit > 0) {
+				throttled = tokens < 1;
+				if (!throttled)
+					tokens -= 1;
+			} else
+				throttled = sim_rand(&sm->seed) < sm->random;
+			rounds[slot][n[slot]] = aws_quota_round(q);
+			outcome[slot][n[slot]++] = throttled;
+			if (!throttled && step >= half)
+				accepted++;
+		}
+		if (step >= half)
+			rate_sum += aws_quota_rate(q);
+	}
+	sm->mean_rate = rate_sum / (double)(steps - half);
+	sm->accepted = (double)accepted / (seconds / 2.0);
+}
+
+/* A rate limit well under the quota: the bucket settles near it and the server is kept busy. */
+static void
+test_sim_rate_limit(void)
+{
+	struct aws_quota *q = aws_quota_get("sim", "r", "IssueCertificate", 25);
+	struct sim sm = {10, 0, 0, 0, 1};
+
+	simulate(q, &sm, 240);
+	fprintf(stderr, "  rate limit 10/s: mean rate %.2f/s, accepted %.2f/s\n", sm.mean_rate,
+	        sm.accepted);
+	CHECK(sm.mean_rate > 8 && sm.mean_rate < 12.5);
+	CHECK(sm.accepted > 9.4);
+	aws_quota_put(q);
+}
+
+/*
+ * A third of the calls throttled whatever the rate (a quota shared with
+ * others, a service shedding load): slowing down does not help, so the
+ * bucket stays near the quota instead of collapsing towards the floor.
+ */
+static void
+test_sim_random_throttling(void)
+{
+	struct aws_quota *q = aws_quota_get("sim", "r", "IssueCertificate", 25);
+	struct sim sm = {0, 0.3, 0, 0, 7};
+
+	simulate(q, &sm, 240);
+	fprintf(stderr, "  30%% thrown at random: mean rate %.2f/s, accepted %.2f/s of 17.5\n",
+	        sm.mean_rate, sm.accepted);
+	CHECK(sm.accepted > 0.75 * 17.5);
 	aws_quota_put(q);
 }
 
@@ -172,7 +335,7 @@ test_waiters_in_order(void)
 	aws_quota_cancel(q, w[11]);
 	CHECK_INT(aws_quota_waiting(q), 3);
 	/* Throttling slows the queue down; the order stays. */
-	aws_quota_throttled(q, aws_quota_round(q));
+	feed(q, 24, 24);
 	CHECK(near(aws_quota_rate(q), 14));
 	while (norder < 3 && passes++ < 1000)
 		event_base_loop(loop_base(), EVLOOP_ONCE);
@@ -221,8 +384,11 @@ main(void)
 	loop_init();
 	clock_set_fake(&now_ms, NULL);
 	TEST(test_registry_shares_buckets);
-	TEST(test_decrease_once_per_round);
+	TEST(test_decrease_per_window);
+	TEST(test_probe_tells_background);
 	TEST(test_climb_back);
+	TEST(test_sim_rate_limit);
+	TEST(test_sim_random_throttling);
 	TEST(test_configure);
 	TEST(test_waiters_in_order);
 	TEST(test_client_buckets);
