@@ -2,24 +2,37 @@
  * The CertificateRequest controller: cert-manager's external-issuer contract
  * for requests whose issuerRef names an AWSPCAIssuer or AWSPCAClusterIssuer.
  *
- *  1. Requests for other issuers are ignored and cost nothing.
+ *  1. Requests whose issuerRef.group is not awspca.cert-manager.io are
+ *     ignored and cost nothing. Kind AWSPCAClusterIssuer names the cluster
+ *     issuer; any other kind the AWSPCAIssuer of the request's namespace,
+ *     else the AWSPCAClusterIssuer of that name (as the Go issuer).
  *  2. Denied -> Ready=False reason Denied with failureTime; never signed.
  *  3. Not approved -> nothing written, one WaitingForApproval event
  *     (unless the approved check is disabled).
  *  4. Ready, Failed, Denied or InvalidRequest -> terminal, forgotten.
- *  5. Issuer missing or not Ready -> Ready=False reason Pending, resumed as
- *     soon as the issuer is Ready.
- *  6. The CSR is parsed and checked against spec.isCA and spec.usages.
- *  7. Template, the CA's signing algorithm, validity now + spec.duration.
- *  8. IdempotencyToken from the request's UID.
- *  9. The certificate ARN goes into the aws-privateca-issuer/certificate-arn
+ *  5. A spec that cannot be read (spec.duration "-1h") -> Ready=False
+ *     reason Failed with failureTime, the field named in the message.
+ *  6. Issuer missing or not Ready -> Ready=False reason Pending, resumed as
+ *     soon as the issuer's verdict changes.
+ *  7. The CSR is parsed and checked against spec.isCA and spec.usages.
+ *  8. Template, the CA's signing algorithm, validity now + spec.duration.
+ *  9. The awspca.cert-manager.io/issue-started annotation is written, then
+ *     IssueCertificate is sent with an IdempotencyToken from the request's
+ *     UID. A request found with the annotation and no ARN (a restart in
+ *     between) is counted and logged, and sent again with the same token.
+ * 10. The certificate ARN goes into the aws-privateca-issuer/certificate-arn
  *     annotation before polling; an annotated request is never issued again.
- * 10. GetCertificate is polled with back-off while it is in progress.
- * 11. The leaf must carry the CSR's key; one server-side-apply status write
+ * 11. GetCertificate is polled with back-off while it is in progress.
+ * 12. The leaf must carry the CSR's key; one server-side-apply status write
  *     sets certificate, ca and Ready=True reason Issued.
- * 12. Throttling and transient errors keep the request Pending and retry up
- *     to the maximum retry duration; then, or on a permanent error,
+ * 13. Throttling and transient errors keep the request Pending and retry
+ *     until the time spent retrying (not waiting for the issuer) reaches
+ *     the maximum retry duration; then, or on a permanent error,
  *     Ready=False reason Failed with failureTime.
+ *
+ * Every write is conditional on the object's uid (kube/write.h): a request
+ * deleted and created again under its name is a new request, and nothing
+ * of the old one lands on it.
  *
  * Requests are handled concurrently: the only limit on throughput is the
  * Private CA quota enforced by the AWS client, not a worker count.

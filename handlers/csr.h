@@ -65,6 +65,11 @@ const char *csr_pem(const struct csr *csr);
  *     ("digital signature", "key encipherment"), and a CSR asking for just
  *     that default is accepted.
  *   - A usage name cert-manager does not define fails.
+ *   - Key usage cert sign or crl sign without is_ca, unless spec.usages
+ *     names it, fails: a passthrough template would copy it.
+ *   - A critical extension other than basic constraints, key usage,
+ *     extended key usage and subject alternative names fails: nothing
+ *     checks what it asks for.
  */
 int csr_check_spec(const struct csr *csr, int is_ca, const char *const *usages, char **cause);
 

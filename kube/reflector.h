@@ -9,8 +9,15 @@
  *  - An ERROR event or HTTP 410 (the resourceVersion was compacted away), or
  *    410 on an expired continue token, relists.
  *  - Connection failures back off from 800 ms doubling to 30 s, with jitter.
- *  - A watch line longer than max_line restarts the watch (after the same
- *    back-off, as the same line will come again).
+ *  - A watch line longer than max_line, or one that is not an event, relists
+ *    (after the same back-off): watching again from the same
+ *    resourceVersion would deliver the same line again, forever.
+ *  - A listed object larger than max_line, or one its decoder refuses, is
+ *    passed over: named in a log line, counted in
+ *    pca_issuer_kube_objects_skipped_total{resource,reason}, and gone for
+ *    the owner if it was tracked. Everything else moves on.
+ *  - A list page over the client's body cap is asked for again, from the
+ *    same place, with half as many objects.
  *  - A list page is handed out 128 objects per loop pass, so a relist of
  *    100k objects does not hold up the rest of the loop.
  *
@@ -27,7 +34,8 @@
  *
  * Metrics: pca_issuer_kube_watch_restarts_total{resource,reason} (closed,
  * error, http_error, too_long, decode), pca_issuer_kube_relists_total
- * {resource,reason} (expired, error_event, continue_expired) and
+ * {resource,reason} (expired, error_event, continue_expired, too_long,
+ * decode), pca_issuer_kube_objects_skipped_total{resource,reason} and
  * pca_issuer_kube_objects_tracked{resource}, read at scrape time.
  */
 #ifndef PCA_KUBE_REFLECTOR_H

@@ -406,6 +406,28 @@ class ReflectorTest(unittest.TestCase):
         self.assertIn("big/cr-00203", d.deletes)
         self.assertNoRedelivery(d)
 
+    def test_list_page_over_the_body_cap_asks_for_fewer(self):
+        """40 requests of 20 KB each make a 500-object page of 800 KB; with
+        a 256 KiB cap on answers the reflector halves its page size until
+        the pages fit, and delivers everything once."""
+        ns = "fat"
+        CLUSTER.create_namespace(ns)
+        for i in range(40):
+            body = cr_body("fat-%02d" % i)
+            body["metadata"]["annotations"] = {"padding": "p" * 20000}
+            self.api("POST", cr_path(ns), body)
+        d = self.driver("--namespace", ns, "--page-size", "500",
+                        "--max-body", str(256 * 1024))
+        d.wait_synced()
+        self.assertEqual(d.syncs[0][0], 40)
+        self.assertEqual(d.state, server_state(CLUSTER, ns))
+        self.assertNoRedelivery(d)
+        m = d.metrics()
+        # 500 -> 250 -> 125 -> 62 -> 31 -> 15 (300 KB) -> 7: the 7-object
+        # pages fit, so 6 pages of them after 6 refusals.
+        self.assertEqual(metric(m, "pca_issuer_kube_requests_total", verb="LIST",
+                                resource="certificaterequests", code="200"), 6 + 6)
+
     def test_watch_survives_apiserver_restart(self):
         ns = "restart"
         bulk_create(CLUSTER, ns, 200)

@@ -20,7 +20,7 @@
  *                       [--token T | --cert F --key F])
  *       [--namespace NS] [--label-selector S] [--field-selector S]
  *       [--issuer NAME] [--page-size N] [--max-line N] [--watch-timeout S]
- *       [--qps N] [--quiet] [--print-rv]
+ *       [--qps N] [--max-body N] [--quiet] [--print-rv]
  *
  * --issuer keeps only CertificateRequests whose issuerRef.name is NAME (the
  * others are offered and let go, as pca-issuer does with other issuers').
@@ -234,7 +234,7 @@ drv_usage(void)
 	                "[--token T | --cert F --key F]) [--namespace NS] [--label-selector S] "
 	                "[--field-selector S] "
 	                "[--issuer NAME] [--page-size N] [--max-line N] [--watch-timeout S] "
-	                "[--qps N] [--quiet] [--print-rv]\n");
+	                "[--qps N] [--max-body N] [--quiet] [--print-rv]\n");
 	exit(2);
 }
 
@@ -255,6 +255,7 @@ main(int argc, char **argv)
 	                                         {"max-line", 1, NULL, 'm'},
 	                                         {"watch-timeout", 1, NULL, 'w'},
 	                                         {"qps", 1, NULL, 'q'},
+	                                         {"max-body", 1, NULL, 'B'},
 	                                         {"quiet", 0, NULL, 'Q'},
 	                                         {"print-rv", 0, NULL, 'R'},
 	                                         {NULL, 0, NULL, 0}};
@@ -317,6 +318,9 @@ main(int argc, char **argv)
 		case 'q':
 			co.qps = atof(optarg);
 			co.burst = (int)co.qps * 2;
+			break;
+		case 'B':
+			co.max_body = (size_t)atol(optarg);
 			break;
 		case 'Q':
 			d.quiet = 1;

@@ -15,6 +15,7 @@
 #include "aws/pca_json.h"
 #include "core/http.h"
 #include "core/loop.h"
+#include "core/secrets.h"
 #include "testutil.h"
 
 static void
@@ -492,6 +493,38 @@ test_client_local_failures(void)
 	aws_creds_src_free(creds);
 }
 
+/* What AWS quotes of a request is cut, and held credential values are masked. */
+static void
+test_clean_message(void)
+{
+	static const char sig[] =
+	    "The request signature we calculated does not match the signature you provided. Check "
+	    "your AWS Secret Access Key and signing method.\n\nThe Canonical String for this "
+	    "request should have been\n'POST\n/\n\nx-amz-security-token:FQoGZXIvYXdzEXAMPLE\n'"
+	    "\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n...'\n";
+	const char *body = "{\"__type\":\"InvalidSignatureException\",\"message\":\"No. The "
+	                   "canonical request: x-amz-security-token:FQoGZXIvYXdzEXAMPLE\"}";
+	char *m, *code;
+
+	m = aws_err_clean_message(sig);
+	CHECK_STR(m,
+	          "The request signature we calculated does not match the signature you "
+	          "provided. Check your AWS Secret Access Key and signing method. (the canonical "
+	          "request AWS quoted is left out)");
+	free(m);
+	secrets_add("AKIDSECRETVALUE0123456789");
+	m = aws_err_clean_message("The security token AKIDSECRETVALUE0123456789 is invalid.");
+	CHECK_STR(m, "The security token [REDACTED] is invalid.");
+	free(m);
+	/* Through the error decoder, as the client reads it. */
+	code = aws_err_code(NULL, body, strlen(body), &m);
+	CHECK_STR(code, "InvalidSignatureException");
+	CHECK_STR(m, "No. (the canonical request AWS quoted is left out)");
+	free(code);
+	free(m);
+	secrets_reset();
+}
+
 int
 main(void)
 {
@@ -509,6 +542,7 @@ main(void)
 	TEST(test_decode_answers);
 	TEST(test_decode_refusals);
 	TEST(test_client_local_failures);
+	TEST(test_clean_message);
 	loop_free();
 	return test_done();
 }

@@ -1078,6 +1078,48 @@ test_file_limits(void)
 	free(text);
 }
 
+/* PCA_ISSUER_* variables: over the file, under the flags, errors named. */
+static void
+test_environment(void)
+{
+	char prog[] = "pca-issuer", flag[] = "--max-retry-duration=3h";
+	char *argv1[] = {prog, NULL};
+	char *argv2[] = {prog, flag, NULL};
+	struct config cfg;
+	char *cause = NULL;
+
+	setenv("PCA_ISSUER_ISSUER_AMBIENT_CREDENTIALS", "true", 1);
+	setenv("PCA_ISSUER_MAX_RETRY_DURATION", "2h", 1);
+	setenv("PCA_ISSUER_SERVICE_HOST", "10.0.0.1", 1); /* Kubernetes' own: ignored */
+	CHECK_INT(config_load(&cfg, 1, argv1, &cause), 0);
+	CHECK_INT(cfg.issuer_ambient_credentials, 1);
+	CHECK_INT(cfg.cluster_issuer_ambient_credentials, 1);
+	CHECK_INT((long long)cfg.max_retry_duration_ms, 2LL * 3600 * 1000);
+	CHECK_INT(cfg.nwarnings, 0);
+	config_free(&cfg);
+	/* A flag wins. */
+	CHECK_INT(config_load(&cfg, 2, argv2, &cause), 0);
+	CHECK_INT((long long)cfg.max_retry_duration_ms, 3LL * 3600 * 1000);
+	config_free(&cfg);
+	/* A bad value names the variable. */
+	setenv("PCA_ISSUER_MAX_RETRY_DURATION", "soon", 1);
+	CHECK_INT(config_load(&cfg, 1, argv1, &cause), -1);
+	CHECK_CONTAINS(cause, "environment variable PCA_ISSUER_MAX_RETRY_DURATION:");
+	free(cause);
+	config_free(&cfg);
+	/* A near miss warns. */
+	unsetenv("PCA_ISSUER_MAX_RETRY_DURATION");
+	setenv("PCA_ISSUER_LEADERELECT", "true", 1);
+	CHECK_INT(config_load(&cfg, 1, argv1, &cause), 0);
+	CHECK_INT(cfg.nwarnings, 1);
+	if (cfg.nwarnings == 1)
+		CHECK_CONTAINS(cfg.warnings[0], "did you mean PCA_ISSUER_LEADER_ELECT?");
+	config_free(&cfg);
+	unsetenv("PCA_ISSUER_LEADERELECT");
+	unsetenv("PCA_ISSUER_ISSUER_AMBIENT_CREDENTIALS");
+	unsetenv("PCA_ISSUER_SERVICE_HOST");
+}
+
 int
 main(void)
 {
@@ -1102,5 +1144,6 @@ main(void)
 	TEST(test_example_file);
 	TEST(test_usage);
 	TEST(test_file_limits);
+	TEST(test_environment);
 	return test_done();
 }
