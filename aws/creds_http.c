@@ -17,6 +17,7 @@
 #include "aws/creds_impl.h"
 #include "aws/endpoint.h"
 #include "aws/sts.h"
+#include "core/url.h"
 #include "core/http.h"
 #include "core/jtok.h"
 #include "core/timefmt.h"
@@ -185,40 +186,32 @@ static const struct aws_creds_ops aws_creds_container_ops = {
 
 /*
  * The SDKs' rule for a full URI: https to anywhere, plain http only to a
- * loopback address or to the ECS and EKS Pod Identity agent addresses.
- * Names other than "localhost" are refused for http: "127.0.0.1.evil.com"
- * starts like a loopback address and is not one.
+ * loopback address or to the ECS and EKS Pod Identity agent addresses. The
+ * host is the one curl reads from the URL, so "127.0.0.1.evil.com" or
+ * "localhost@evil.com" are judged as what curl would connect to, and names
+ * other than "localhost" are refused for http.
  */
 static int
-aws_creds_container_host_ok(const char *url, const char *hostport)
+aws_creds_container_host_ok(const struct url *u)
 {
 	static const char *const agents[] = {"169.254.170.2", "169.254.170.23", "fd00:ec2::23",
 	                                     NULL};
 	unsigned char a[16], b[16];
-	char host[64];
-	size_t n;
 	int i;
 
-	if (strncasecmp(url, "https://", 8) == 0)
+	if (strcmp(u->scheme, "https") == 0)
 		return 1;
-	if (hostport[0] == '[') {
-		n = strcspn(hostport + 1, "]");
-		hostport++;
-	} else
-		n = strcspn(hostport, ":");
-	if (n == 0 || n >= sizeof host)
+	if (strcmp(u->scheme, "http") != 0 || u->has_user)
 		return 0;
-	memcpy(host, hostport, n);
-	host[n] = '\0';
-	if (strcasecmp(host, "localhost") == 0)
+	if (strcasecmp(u->host, "localhost") == 0)
 		return 1;
-	if (inet_pton(AF_INET, host, a) == 1 && a[0] == 127)
+	if (inet_pton(AF_INET, u->host, a) == 1 && a[0] == 127)
 		return 1;
-	if (inet_pton(AF_INET6, host, a) == 1 && memcmp(a, &in6addr_loopback, 16) == 0)
+	if (inet_pton(AF_INET6, u->host, a) == 1 && memcmp(a, &in6addr_loopback, 16) == 0)
 		return 1;
 	for (i = 0; agents[i] != NULL; i++) {
 		int af = strchr(agents[i], ':') != NULL ? AF_INET6 : AF_INET;
-		if (inet_pton(af, host, a) == 1 && inet_pton(af, agents[i], b) == 1 &&
+		if (inet_pton(af, u->host, a) == 1 && inet_pton(af, agents[i], b) == 1 &&
 		    memcmp(a, b, af == AF_INET ? 4 : 16) == 0)
 			return 1;
 	}
@@ -231,7 +224,8 @@ aws_creds_container_url(const struct aws_creds_env *env, char **cause)
 {
 	const char *rel = aws_creds_env_get(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
 	const char *full = aws_creds_env_get(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
-	char *host = NULL, *why = NULL;
+	struct url u;
+	char *why = NULL;
 	int ok;
 
 	if (rel != NULL) {
@@ -247,13 +241,13 @@ aws_creds_container_url(const struct aws_creds_env *env, char **cause)
 		*cause = xstrdup("no container credentials URI is set");
 		return NULL;
 	}
-	if (aws_endpoint_parse(full, &host, NULL, &why) != 0) {
+	if (aws_endpoint_parse(full, NULL, NULL, &why) != 0 || url_parse(full, &u, &why) != 0) {
 		*cause = xasprintf("AWS_CONTAINER_CREDENTIALS_FULL_URI: %s", why);
 		free(why);
 		return NULL;
 	}
-	ok = aws_creds_container_host_ok(full, host);
-	free(host);
+	ok = aws_creds_container_host_ok(&u);
+	url_clear(&u);
 	if (!ok) {
 		*cause = xasprintf("AWS_CONTAINER_CREDENTIALS_FULL_URI \"%s\" must use https or "
 		                   "a loopback or container agent address",

@@ -1,12 +1,8 @@
 /*
- * Where AWS calls go: ARN parsing, the region an issuer uses, the partition
- * a region belongs to, and the endpoint URL of a service in a region.
- *
- * The partition table mirrors the AWS SDKs' endpoint data: a region's name
- * prefix picks its partition, the partition gives the DNS suffix, and FIPS
- * or dual-stack variants change the hostname. Overrides through
- * AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL win over all of it, as in
- * the SDKs, unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true.
+ * Where AWS calls go: the region an issuer uses and the endpoint URL of a
+ * service in a region (aws/partition.h gives the hostnames' suffixes).
+ * Overrides through AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL win over
+ * all of it, as in the SDKs, unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -14,147 +10,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aws/arn.h"
 #include "aws/creds_profile.h"
 #include "aws/endpoint.h"
+#include "aws/partition.h"
+#include "core/url.h"
 #include "core/xmalloc.h"
 
-struct aws_partition {
-	const char *name;
-	const char *prefix; /* region name prefix; NULL for the default partition */
-	const char *dns_suffix;
-	const char *dualstack_suffix; /* NULL when the partition has no dual-stack hosts */
-	/* The FIPS hostname keeps the plain service name (GovCloud). */
-	int fips_plain;
-};
-
-/* Longer prefixes first: "us-iso-" must not match "us-isob-" and vice versa. */
-static const struct aws_partition aws_partitions[] = {
-    {"aws-us-gov", "us-gov-", "amazonaws.com", "api.aws", 1},
-    {"aws-iso-b", "us-isob-", "sc2s.sgov.gov", NULL, 0},
-    {"aws-iso-f", "us-isof-", "csp.hci.ic.gov", NULL, 0},
-    {"aws-iso-e", "eu-isoe-", "cloud.adc-e.uk", NULL, 0},
-    {"aws-iso", "us-iso-", "c2s.ic.gov", NULL, 0},
-    {"aws-cn", "cn-", "amazonaws.com.cn", "api.amazonwebservices.com.cn", 0},
-    {"aws-eusc", "eusc-", "amazonaws.eu", "api.amazonwebservices.eu", 0},
-    {"aws", NULL, "amazonaws.com", "api.aws", 0},
-};
-#define AWS_NPARTITIONS (sizeof aws_partitions / sizeof aws_partitions[0])
-
-static const struct aws_partition *
-aws_partition_find_region(const char *region)
-{
-	size_t i;
-
-	for (i = 0; i < AWS_NPARTITIONS - 1; i++) {
-		const char *p = aws_partitions[i].prefix;
-		if (region != NULL && strncmp(region, p, strlen(p)) == 0)
-			return &aws_partitions[i];
-	}
-	return &aws_partitions[AWS_NPARTITIONS - 1];
-}
-
-static const struct aws_partition *
-aws_partition_find_name(const char *partition)
-{
-	size_t i;
-
-	for (i = 0; i < AWS_NPARTITIONS; i++) {
-		if (partition != NULL && strcmp(aws_partitions[i].name, partition) == 0)
-			return &aws_partitions[i];
-	}
-	return &aws_partitions[AWS_NPARTITIONS - 1];
-}
-
-const char *
-aws_partition_of_region(const char *region)
-{
-	return aws_partition_find_region(region)->name;
-}
-
-const char *
-aws_partition_dns_suffix(const char *partition)
-{
-	return aws_partition_find_name(partition)->dns_suffix;
-}
-
-void
-aws_arn_clear(struct aws_arn *arn)
-{
-	if (arn == NULL)
-		return;
-	free(arn->partition);
-	free(arn->service);
-	free(arn->region);
-	free(arn->account);
-	free(arn->resource);
-	memset(arn, 0, sizeof *arn);
-}
-
-/* Partition, service, region and account hold no ':' and no blanks. */
-static int
-aws_arn_field_ok(const char *p, size_t len, int may_be_empty)
-{
-	size_t i;
-
-	if (len == 0)
-		return may_be_empty;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (!isalnum(c) && c != '-' && c != '_' && c != '.')
-			return 0;
-	}
-	return 1;
-}
-
-int
-aws_arn_parse(const char *arn, struct aws_arn *out, char **cause)
-{
-	static const char *const names[] = {"partition", "service", "region", "account"};
-	const char *p, *colon;
-	char *fields[4];
-	size_t i;
-
-	memset(out, 0, sizeof *out);
-	if (arn == NULL || strncmp(arn, "arn:", 4) != 0) {
-		*cause = xasprintf("invalid ARN \"%s\": it does not start with \"arn:\"",
-		                   arn == NULL ? "" : arn);
-		return -1;
-	}
-	p = arn + 4;
-	for (i = 0; i < 4; i++) {
-		colon = strchr(p, ':');
-		if (colon == NULL) {
-			*cause = xasprintf("invalid ARN \"%s\": expected "
-			                   "arn:partition:service:region:account:resource",
-			                   arn);
-			goto fail;
-		}
-		if (!aws_arn_field_ok(p, (size_t)(colon - p), i >= 2)) {
-			*cause = xasprintf("invalid ARN \"%s\": bad %s", arn, names[i]);
-			goto fail;
-		}
-		fields[i] = xstrndup(p, (size_t)(colon - p));
-		p = colon + 1;
-	}
-	if (*p == '\0') {
-		*cause = xasprintf("invalid ARN \"%s\": the resource is empty", arn);
-		goto fail;
-	}
-	out->partition = fields[0];
-	out->service = fields[1];
-	out->region = fields[2];
-	out->account = fields[3];
-	out->resource = xstrdup(p);
-	return 0;
-fail:
-	while (i-- > 0)
-		free(fields[i]);
-	return -1;
-}
-
 char *
-aws_region_resolve(const char *spec_region, const char *ca_arn, const struct aws_creds_env *env,
-                   char **cause)
+aws_endpoint_region(const char *spec_region, const char *ca_arn, const struct aws_creds_env *env,
+                    char **cause)
 {
 	struct aws_arn arn;
 	const char *r;
@@ -207,84 +72,62 @@ aws_env_true(const struct aws_creds_env *env, const char *name)
 	return v != NULL && strcasecmp(v, "true") == 0;
 }
 
-/* Parses the authority of url: host (a name or [v6]) and an optional port. */
-static int
-aws_endpoint_authority(const char *a, size_t len, char **cause, const char *url)
-{
-	size_t i = 0;
-
-	if (len > 0 && a[0] == '[') {
-		while (i < len && a[i] != ']') {
-			if (!isxdigit((unsigned char)a[i]) && a[i] != ':' && a[i] != '[' &&
-			    a[i] != '.')
-				goto bad;
-			i++;
-		}
-		if (i == len || i < 3)
-			goto bad;
-		i++;
-	} else {
-		while (i < len && a[i] != ':') {
-			unsigned char c = (unsigned char)a[i];
-			if (!isalnum(c) && c != '-' && c != '.' && c != '_')
-				goto bad;
-			i++;
-		}
-		if (i == 0)
-			goto bad;
-	}
-	if (i < len) {
-		unsigned long port = 0;
-		if (a[i] != ':' || i + 1 == len || len - i - 1 > 5)
-			goto bad;
-		for (i++; i < len; i++) {
-			if (!isdigit((unsigned char)a[i]))
-				goto bad;
-			port = port * 10 + (unsigned long)(a[i] - '0');
-		}
-		if (port == 0 || port > 65535)
-			goto bad;
-	}
-	return 0;
-bad:
-	*cause = xasprintf("invalid endpoint URL \"%s\": bad host or port", url);
-	return -1;
-}
-
+/*
+ * The scheme and the characters are checked on the text (they are what a
+ * user gets wrong, and curl's messages for them are vague); the rest is
+ * curl's reading of the URL, through core/url.h.
+ */
 int
 aws_endpoint_parse(const char *url, char **host, char **path, char **cause)
 {
-	const char *a, *slash, *p;
+	struct url u;
+	const char *p, *authority;
+	char *why = NULL;
 	size_t alen;
 
 	if (strncasecmp(url, "https://", 8) == 0)
-		a = url + 8;
+		authority = url + 8;
 	else if (strncasecmp(url, "http://", 7) == 0)
-		a = url + 7;
+		authority = url + 7;
 	else {
 		*cause = xasprintf("invalid endpoint URL \"%s\": it must start with "
 		                   "http:// or https://",
 		                   url);
 		return -1;
 	}
-	slash = strchr(a, '/');
-	alen = slash == NULL ? strlen(a) : (size_t)(slash - a);
-	if (aws_endpoint_authority(a, alen, cause, url) != 0)
-		return -1;
-	for (p = a + alen; *p != '\0'; p++) {
-		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '?' || *p == '#' ||
-		    *p == '\\') {
-			*cause = xasprintf("invalid endpoint URL \"%s\": the path may hold no "
-			                   "query, fragment, blank or control character",
-			                   url);
-			return -1;
-		}
+	for (p = url; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '\\')
+			goto bad_path;
+	}
+	alen = strcspn(authority, "/?#");
+	if (alen > 0 && authority[alen - 1] == ':')
+		goto bad_host; /* an empty port, which curl would drop */
+	if (url_parse(url, &u, &why) != 0) {
+		free(why);
+		goto bad_host;
+	}
+	if (u.has_query || u.has_fragment) {
+		url_clear(&u);
+		goto bad_path;
+	}
+	if (u.has_user || (u.has_port && u.port == 0)) {
+		url_clear(&u);
+		goto bad_host;
 	}
 	if (host != NULL)
-		*host = xstrndup(a, alen);
+		*host = xstrdup(u.hostport);
 	if (path != NULL)
-		*path = xstrdup(slash == NULL ? "/" : slash);
+		*path = xstrdup(u.path);
+	url_clear(&u);
 	return 0;
+bad_host:
+	*cause = xasprintf("invalid endpoint URL \"%s\": bad host or port", url);
+	return -1;
+bad_path:
+	*cause = xasprintf("invalid endpoint URL \"%s\": the path may hold no query, fragment, "
+	                   "blank or control character",
+	                   url);
+	return -1;
 }
 
 /* The configured override for service, or NULL. */

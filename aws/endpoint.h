@@ -1,6 +1,5 @@
 /*
- * Where to send AWS calls: ARN parsing, region choice, partitions and
- * endpoint URLs.
+ * Where to send AWS calls: the region and the endpoint URL.
  *
  * Region: the issuer's spec.region, else AWS_REGION, else AWS_DEFAULT_REGION,
  * else the region of the shared config profile, else the region inside the
@@ -16,29 +15,12 @@
 
 #include "aws/creds.h"
 
-struct aws_arn {
-	char *partition; /* "aws", "aws-cn", "aws-us-gov", ... */
-	char *service;
-	char *region;
-	char *account;
-	char *resource; /* everything after the account, e.g. "certificate-authority/<id>" */
-};
-
-/* Parses "arn:partition:service:region:account:resource"; -1 with *cause. */
-int aws_arn_parse(const char *arn, struct aws_arn *out, char **cause);
-void aws_arn_clear(struct aws_arn *arn);
-
-/* The partition a region belongs to ("aws" for unknown prefixes). */
-const char *aws_partition_of_region(const char *region);
-/* The DNS suffix of a partition ("amazonaws.com", "amazonaws.com.cn", ...). */
-const char *aws_partition_dns_suffix(const char *partition);
-
 /*
  * Picks the region as described above; ca_arn may be NULL. Returns a new
  * string, or NULL with *cause when no source names one.
  */
-char *aws_region_resolve(const char *spec_region, const char *ca_arn,
-                         const struct aws_creds_env *env, char **cause);
+char *aws_endpoint_region(const char *spec_region, const char *ca_arn,
+                          const struct aws_creds_env *env, char **cause);
 
 /*
  * The base URL (scheme://host[:port], or an override's URL with its path,

@@ -22,6 +22,7 @@
 #include <event2/event.h>
 
 #include "aws/creds.h"
+#include "aws/endpoint.h"
 #include "aws/pca.h"
 #include "aws/pca_json.h"
 #include "aws/quota.h"
@@ -33,6 +34,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/metrics.h"
+#include "core/rpc.h"
 #include "core/xmalloc.h"
 #include "version.h"
 
@@ -42,16 +44,6 @@
 #define AWS_PCA_UA        PCA_NAME "/" PCA_VERSION
 /* How much of an unexpected body an error message quotes. */
 #define AWS_PCA_SNIPPET 120
-
-enum aws_pca_call_state {
-	AWS_PCA_CALL_STARTING,
-	AWS_PCA_CALL_CREDENTIALS,
-	AWS_PCA_CALL_QUOTA,
-	AWS_PCA_CALL_SENDING,
-	AWS_PCA_CALL_BACKOFF,
-	AWS_PCA_CALL_FINISHING,
-	AWS_PCA_CALL_DONE,
-};
 
 struct aws_pca {
 	struct http_client *http;
@@ -69,21 +61,16 @@ struct aws_pca {
 };
 
 struct aws_pca_call {
-	struct aws_pca *pca;
+	struct rpc_call rpc; /* first: the engine's part */
+	struct aws_pca *pca; /* NULL once the call is being delivered */
 	enum aws_pca_op op;
-	enum aws_pca_call_state state;
 	aws_pca_cb cb;
 	void *arg;
 	struct buf body;
-	struct event *timer;
 	struct aws_creds_wait *cwait;
-	struct ratelimit_wait *rwait;
-	struct http_req *req;
-	int have_token;
-	unsigned round; /* the quota's adaptation round when sent */
-	unsigned attempts;
-	unsigned retries; /* back-off retries so far: the exponent of the next delay */
-	int auth_retried;
+	const struct aws_creds *creds_now; /* handed by a credentials callback, for its duration */
+	unsigned round;                    /* the quota's adaptation round when sent */
+	enum aws_err_class early_err;      /* the class of a failure found before sending */
 
 	/* The outcome of the last attempt, or a failure found before sending. */
 	enum aws_err_class err;
@@ -112,10 +99,7 @@ static int aws_pca_conf_set;
 static struct metric *aws_pca_m_calls, *aws_pca_m_duration, *aws_pca_m_throttles;
 static struct metric *aws_pca_m_retries, *aws_pca_m_waiting;
 
-static void aws_pca_on_timer(evutil_socket_t fd, short what, void *arg);
-static void aws_pca_on_http(const struct http_resp *resp, void *arg);
-static void aws_pca_call_begin(struct aws_pca_call *c);
-static void aws_pca_call_creds(struct aws_pca_call *c);
+static const struct rpc_ops aws_pca_rpc_ops;
 
 const char *
 aws_pca_op_name(enum aws_pca_op op)
@@ -222,30 +206,17 @@ aws_pca_metrics(void)
 static int
 aws_pca_endpoint(struct aws_pca *pca, const char *url, char **cause)
 {
-	const char *host, *slash;
-	size_t scheme;
+	char *why = NULL;
 
-	if (url == NULL ||
-	    (strncasecmp(url, "https://", 8) != 0 && strncasecmp(url, "http://", 7) != 0)) {
-		*cause = xasprintf("the AWS Private CA endpoint \"%s\" is not an http(s) URL",
-		                   url != NULL ? url : "");
+	if (url == NULL || aws_endpoint_parse(url, &pca->host, &pca->path, &why) != 0) {
+		*cause = xasprintf("the AWS Private CA endpoint \"%s\" is not an http(s) URL%s%s",
+		                   url != NULL ? url : "", why != NULL ? ": " : "",
+		                   why != NULL ? why : "");
+		free(why);
 		return -1;
 	}
-	scheme = url[4] == ':' ? 7 : 8;
-	host = url + scheme;
-	slash = strchr(host, '/');
-	if (slash == NULL)
-		slash = host + strlen(host);
-	if (slash == host || strcspn(host, "@?#") < (size_t)(slash - host) ||
-	    strpbrk(slash, "?#") != NULL) {
-		*cause = xasprintf("the AWS Private CA endpoint \"%s\" must be "
-		                   "scheme://host[:port][/path], without user, query or fragment",
-		                   url);
-		return -1;
-	}
-	pca->host = xstrndup(host, (size_t)(slash - host));
-	pca->path = xstrdup(*slash == '/' ? slash : "/");
-	pca->url = xasprintf("%.*s%s%s", (int)scheme, url, pca->host, pca->path);
+	pca->url = xasprintf("%s://%s%s", strncasecmp(url, "https://", 8) == 0 ? "https" : "http",
+	                     pca->host, pca->path);
 	return 0;
 }
 
@@ -284,53 +255,10 @@ aws_pca_waiting(const struct aws_pca *pca, enum aws_pca_op op)
 	return aws_quota_waiting(pca->quota[op]);
 }
 
-static const char *
-aws_pca_state_name(enum aws_pca_call_state st)
-{
-	switch (st) {
-	case AWS_PCA_CALL_STARTING:
-		return "starting";
-	case AWS_PCA_CALL_CREDENTIALS:
-		return "credentials";
-	case AWS_PCA_CALL_QUOTA:
-		return "quota";
-	case AWS_PCA_CALL_SENDING:
-		return "sending";
-	case AWS_PCA_CALL_BACKOFF:
-		return "backoff";
-	case AWS_PCA_CALL_FINISHING:
-		return "finishing";
-	case AWS_PCA_CALL_DONE:
-		return "done";
-	}
-	return "?";
-}
-
 const char *
 aws_pca_call_state(const struct aws_pca_call *call)
 {
-	return aws_pca_state_name(call->state);
-}
-
-/* The one place a call changes state. */
-static void
-aws_pca_call_set_state(struct aws_pca_call *c, enum aws_pca_call_state st)
-{
-	if (log_enabled(LOG_LEVEL_DEBUG) && c->state != st)
-		log_debug("AWS call state", "operation", aws_pca_op_names[c->op], "from",
-		          aws_pca_state_name(c->state), "to", aws_pca_state_name(st));
-	c->state = st;
-}
-
-/* The call's one timer: start, back-off and the deferred callback. */
-static void
-aws_pca_call_arm(struct aws_pca_call *c, uint64_t ms)
-{
-	struct timeval tv;
-
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	evtimer_add(c->timer, &tv);
+	return rpc_state_name(call->rpc.state);
 }
 
 static void
@@ -361,10 +289,9 @@ aws_pca_call_reset_outcome(struct aws_pca_call *c)
 }
 
 static void
-aws_pca_call_free(struct aws_pca_call *c)
+aws_pca_call_unlink_and_free(struct aws_pca_call *c)
 {
 	aws_pca_call_unlink(c);
-	event_free(c->timer);
 	buf_free(&c->body);
 	aws_pca_call_reset_outcome(c);
 	free(c);
@@ -375,14 +302,12 @@ aws_pca_call_new(struct aws_pca *pca, enum aws_pca_op op, aws_pca_cb cb, void *a
 {
 	struct aws_pca_call *c = xcalloc(1, sizeof *c);
 
+	rpc_init(&c->rpc, &aws_pca_rpc_ops);
 	c->pca = pca;
 	c->op = op;
 	c->cb = cb;
 	c->arg = arg;
-	c->state = AWS_PCA_CALL_STARTING;
-	c->timer = evtimer_new(loop_base(), aws_pca_on_timer, c);
-	if (c->timer == NULL)
-		fatalx("libevent cannot create a timer");
+	c->early_err = AWS_ERR_AUTH;
 	buf_init(&c->body);
 	c->next = pca->calls;
 	if (pca->calls != NULL)
@@ -391,81 +316,95 @@ aws_pca_call_new(struct aws_pca *pca, enum aws_pca_op op, aws_pca_cb cb, void *a
 	return c;
 }
 
-/* Records a failure to report on the next loop pass. */
-static void
-aws_pca_call_fail_later(struct aws_pca_call *c, enum aws_err_class err, const char *code,
-                        const char *message)
+/* Starts a call on the next loop pass. */
+static struct aws_pca_call *
+aws_pca_call_start(struct aws_pca_call *c)
 {
-	aws_pca_call_reset_outcome(c);
-	c->err = err;
-	c->code = xstrdup(code);
-	c->message = xstrdup(message);
-	aws_pca_call_set_state(c, AWS_PCA_CALL_FINISHING);
-	aws_pca_call_arm(c, 0);
+	rpc_start(&c->rpc, 1);
+	return c;
 }
 
-/* Hands the outcome to the caller and frees the call. */
-static void
-aws_pca_call_finish(struct aws_pca_call *c)
-{
-	struct aws_pca_result res;
+#define AWS_PCA_CALL(rc) ((struct aws_pca_call *)(void *)(rc))
 
-	memset(&res, 0, sizeof res);
-	res.err = c->err;
-	res.code = c->code != NULL ? c->code : "";
-	res.message = c->message != NULL ? c->message : "";
-	res.http_status = c->http_status;
-	res.attempts = c->attempts;
-	res.request_id = c->request_id != NULL ? c->request_id : "";
-	res.certificate_arn = c->reply.certificate_arn;
-	res.certificate = c->reply.certificate;
-	res.certificate_chain = c->reply.certificate_chain;
-	res.ca_status = c->reply.ca_status;
-	res.ca_type = c->reply.ca_type;
-	res.ca_key_algorithm = c->reply.ca_key_algorithm;
-	res.ca_signing_algorithm = c->reply.ca_signing_algorithm;
-	res.ca_not_after = c->reply.ca_not_after;
-	metrics_inc(aws_pca_m_calls, aws_pca_op_names[c->op], aws_err_class_name(c->err));
-	/* From here on the client may go away: the call no longer belongs to it. */
-	aws_pca_call_unlink(c);
-	c->pca = NULL;
-	aws_pca_call_set_state(c, AWS_PCA_CALL_DONE);
-	c->cb(&res, c->arg);
-	aws_pca_call_free(c);
-}
+/* ---- the protocol's operations for core/rpc.h ---- */
 
 static void
-aws_pca_on_timer(evutil_socket_t fd, short what, void *arg)
+aws_pca_on_creds(const struct aws_creds *creds, const char *error, void *arg)
 {
 	struct aws_pca_call *c = arg;
+	char *msg;
 
-	switch (c->state) {
-	case AWS_PCA_CALL_STARTING:
-		if (c->pca->bad_endpoint != NULL) {
-			aws_pca_call_fail_later(c, AWS_ERR_PERMANENT, "", c->pca->bad_endpoint);
-			return;
-		}
-		aws_pca_call_begin(c);
-		break;
-	case AWS_PCA_CALL_BACKOFF:
-		aws_pca_call_begin(c);
-		break;
-	case AWS_PCA_CALL_FINISHING:
-		aws_pca_call_finish(c);
-		break;
-	default:
-		break;
+	c->cwait = NULL;
+	if (creds == NULL) {
+		msg = xasprintf("no AWS credentials: %s", error != NULL ? error : "unknown error");
+		rpc_authorized(&c->rpc, msg);
+		free(msg);
+		return;
 	}
+	c->creds_now = creds;
+	rpc_authorized(&c->rpc, NULL);
+	c->creds_now = NULL;
 }
 
-/* Signs with creds and sends; creds are borrowed for this call only. */
-static void
-aws_pca_call_send(struct aws_pca_call *c, const struct aws_creds *creds)
+static int
+aws_pca_rpc_authorize(struct rpc_call *rc, char **cause)
 {
+	struct aws_pca_call *c = AWS_PCA_CALL(rc);
+
+	if (c->pca->bad_endpoint != NULL) {
+		/* A client that cannot send fails every call, saying why. */
+		c->early_err = AWS_ERR_PERMANENT;
+		*cause = xstrdup(c->pca->bad_endpoint);
+		return -1;
+	}
+	c->early_err = AWS_ERR_AUTH;
+	if (aws_creds_peek(c->pca->creds) != NULL)
+		return 1;
+	aws_creds_get(c->pca->creds, aws_pca_on_creds, c, &c->cwait);
+	return 0;
+}
+
+static void
+aws_pca_rpc_unauthorize(struct rpc_call *rc)
+{
+	struct aws_pca_call *c = AWS_PCA_CALL(rc);
+
+	if (c->cwait != NULL)
+		aws_creds_cancel(c->pca->creds, c->cwait);
+	c->cwait = NULL;
+}
+
+static void
+aws_pca_rpc_invalidate(struct rpc_call *rc)
+{
+	aws_creds_invalidate(AWS_PCA_CALL(rc)->pca->creds);
+}
+
+static struct ratelimit *
+aws_pca_rpc_limiter(struct rpc_call *rc)
+{
+	struct aws_pca_call *c = AWS_PCA_CALL(rc);
+
+	return aws_quota_limiter(c->pca->quota[c->op]);
+}
+
+static void
+aws_pca_rpc_queued(struct rpc_call *rc, int delta)
+{
+	metrics_gauge_add(aws_pca_m_waiting, delta, aws_pca_op_names[AWS_PCA_CALL(rc)->op]);
+}
+
+/* Signs with the credentials in hand and builds the attempt. */
+static struct http_req *
+aws_pca_rpc_encode(struct rpc_call *rc, char **cause)
+{
+	struct aws_pca_call *c = AWS_PCA_CALL(rc);
 	struct aws_pca *pca = c->pca;
+	const struct aws_creds *creds =
+	    c->creds_now != NULL ? c->creds_now : aws_creds_peek(pca->creds);
 	struct aws_sigv4_result sig;
 	struct http_req *req;
-	char target[64], *cause = NULL;
+	char target[64];
 	size_t i;
 	struct aws_sigv4_header h[] = {{"Content-Type", AWS_PCA_JSON_TYPE},
 	                               {"X-Amz-Target", target}};
@@ -477,19 +416,22 @@ aws_pca_call_send(struct aws_pca_call *c, const struct aws_creds *creds)
 	                               .payload = c->body.p,
 	                               .payload_len = c->body.len,
 	                               .normalize_path = 1};
-	struct aws_sigv4_params pa = {.access_key_id = creds->access_key_id,
-	                              .secret_access_key = creds->secret_access_key,
-	                              .session_token = creds->session_token,
-	                              .region = pca->region,
+	struct aws_sigv4_params pa = {.region = pca->region,
 	                              .service = AWS_PCA_SERVICE,
 	                              .now = (time_t)(clock_wall_ms() / 1000)};
 
+	c->early_err = AWS_ERR_AUTH;
+	if (creds == NULL) {
+		*cause = xstrdup("no AWS credentials: they expired while the call waited");
+		return NULL;
+	}
+	pa.access_key_id = creds->access_key_id;
+	pa.secret_access_key = creds->secret_access_key;
+	pa.session_token = creds->session_token;
 	snprintf(target, sizeof target, "%s%s", AWS_PCA_TARGET, aws_pca_op_names[c->op]);
-	if (aws_sigv4_sign(&rq, &pa, pca->keycache, &sig, &cause) != 0) {
-		aws_pca_call_fail_later(c, AWS_ERR_AUTH, "", cause);
-		free(cause);
+	if (aws_sigv4_sign(&rq, &pa, pca->keycache, &sig, cause) != 0) {
 		aws_sigv4_result_free(&sig);
-		return;
+		return NULL;
 	}
 	req = http_req_new(pca->http, "POST", pca->url);
 	for (i = 0; i < 2; i++)
@@ -500,79 +442,8 @@ aws_pca_call_send(struct aws_pca_call *c, const struct aws_creds *creds)
 	aws_sigv4_result_free(&sig);
 	http_req_body(req, c->body.p, c->body.len);
 	http_req_timeout(req, pca->settings.timeout_ms);
-	c->req = req;
-	c->attempts++;
 	c->round = aws_quota_round(pca->quota[c->op]);
-	aws_pca_call_set_state(c, AWS_PCA_CALL_SENDING);
-	http_req_start(req, aws_pca_on_http, c);
-}
-
-static void
-aws_pca_on_token(void *arg)
-{
-	struct aws_pca_call *c = arg;
-
-	c->rwait = NULL;
-	c->have_token = 1;
-	metrics_gauge_add(aws_pca_m_waiting, -1, aws_pca_op_names[c->op]);
-	aws_pca_call_creds(c);
-}
-
-static void
-aws_pca_call_token(struct aws_pca_call *c)
-{
-	aws_pca_call_set_state(c, AWS_PCA_CALL_QUOTA);
-	if (aws_quota_acquire(c->pca->quota[c->op], aws_pca_on_token, c, &c->rwait)) {
-		c->have_token = 1;
-		aws_pca_call_creds(c);
-		return;
-	}
-	metrics_gauge_add(aws_pca_m_waiting, 1, aws_pca_op_names[c->op]);
-}
-
-static void
-aws_pca_on_creds(const struct aws_creds *creds, const char *error, void *arg)
-{
-	struct aws_pca_call *c = arg;
-	char *msg;
-
-	c->cwait = NULL;
-	if (creds == NULL) {
-		msg = xasprintf("no AWS credentials: %s", error != NULL ? error : "unknown error");
-		aws_pca_call_fail_later(c, AWS_ERR_AUTH, "", msg);
-		free(msg);
-		return;
-	}
-	if (c->have_token)
-		aws_pca_call_send(c, creds);
-	else
-		aws_pca_call_token(c);
-}
-
-/*
- * Credentials are checked before the token (no quota spent on a call that
- * cannot be signed) and again after it: the wait for a token may have taken
- * them into their refresh window.
- */
-static void
-aws_pca_call_creds(struct aws_pca_call *c)
-{
-	const struct aws_creds *creds = aws_creds_peek(c->pca->creds);
-
-	if (creds != NULL) {
-		aws_pca_on_creds(creds, NULL, c);
-		return;
-	}
-	aws_pca_call_set_state(c, AWS_PCA_CALL_CREDENTIALS);
-	aws_creds_get(c->pca->creds, aws_pca_on_creds, c, &c->cwait);
-}
-
-/* One attempt: credentials, then a token, then the request. */
-static void
-aws_pca_call_begin(struct aws_pca_call *c)
-{
-	c->have_token = 0;
-	aws_pca_call_creds(c);
+	return req;
 }
 
 /* An answer or a failure that did not come from AWS's error format. */
@@ -673,77 +544,106 @@ aws_pca_call_adapt(struct aws_pca_call *c)
 		aws_quota_answered(q, c->round);
 }
 
-static void
-aws_pca_call_retry(struct aws_pca_call *c, uint64_t delay)
+static enum rpc_verdict
+aws_pca_rpc_judge(struct rpc_call *rc, const struct http_resp *resp, uint64_t *delay_ms)
 {
+	struct aws_pca_call *c = AWS_PCA_CALL(rc);
+	const struct aws_pca_settings *s = &c->pca->settings;
+	enum rpc_verdict v = RPC_DELIVER;
 	char ms[24];
 
-	metrics_inc(aws_pca_m_retries, aws_pca_op_names[c->op]);
-	if (log_enabled(LOG_LEVEL_DEBUG)) {
-		snprintf(ms, sizeof ms, "%llu", (unsigned long long)delay);
-		log_debug("retrying AWS call", "operation", aws_pca_op_names[c->op], "outcome",
-		          aws_err_class_name(c->err), "code", c->code, "message", c->message,
-		          "delay_ms", ms);
-	}
-	aws_pca_call_set_state(c, AWS_PCA_CALL_BACKOFF);
-	aws_pca_call_arm(c, delay);
-}
-
-static void
-aws_pca_on_http(const struct http_resp *resp, void *arg)
-{
-	struct aws_pca_call *c = arg;
-	const struct aws_pca_settings *s = &c->pca->settings;
-	uint64_t base;
-
-	c->req = NULL;
 	metrics_observe(aws_pca_m_duration, (double)resp->elapsed_us / 1e6,
 	                aws_pca_op_names[c->op]);
 	aws_pca_call_judge(c, resp);
 	aws_pca_call_adapt(c);
 	if ((c->err == AWS_ERR_THROTTLED || c->err == AWS_ERR_TRANSIENT) &&
-	    c->attempts < s->max_attempts) {
-		base = c->err == AWS_ERR_THROTTLED ? s->throttle_base_ms : s->retry_base_ms;
-		aws_pca_call_retry(c, backoff_delay(base, s->retry_cap_ms, c->retries++, 1));
-		return;
-	}
-	if (c->err == AWS_ERR_AUTH && !c->auth_retried) {
+	    rc->attempts < s->max_attempts) {
+		*delay_ms = backoff_delay(c->err == AWS_ERR_THROTTLED ? s->throttle_base_ms
+		                                                      : s->retry_base_ms,
+		                          s->retry_cap_ms, rc->retries, 1);
+		v = RPC_RETRY;
+	} else if (c->err == AWS_ERR_AUTH && !rc->reauthed) {
 		/* Rejected credentials may have been rotated: fetch them again, once. */
-		c->auth_retried = 1;
-		aws_creds_invalidate(c->pca->creds);
-		aws_pca_call_retry(c, 0);
-		return;
+		*delay_ms = 0;
+		v = RPC_REAUTH;
 	}
-	aws_pca_call_finish(c);
+	if (v == RPC_DELIVER)
+		return v;
+	metrics_inc(aws_pca_m_retries, aws_pca_op_names[c->op]);
+	if (log_enabled(LOG_LEVEL_DEBUG)) {
+		snprintf(ms, sizeof ms, "%llu", (unsigned long long)*delay_ms);
+		log_debug("retrying AWS call", "operation", aws_pca_op_names[c->op], "outcome",
+		          aws_err_class_name(c->err), "code", c->code, "message", c->message,
+		          "delay_ms", ms);
+	}
+	return v;
 }
+
+static void
+aws_pca_rpc_failed(struct rpc_call *rc, const char *cause)
+{
+	struct aws_pca_call *c = AWS_PCA_CALL(rc);
+
+	aws_pca_call_reset_outcome(c);
+	c->err = c->early_err;
+	c->code = xstrdup("");
+	c->message = xstrdup(cause);
+}
+
+/* Hands the outcome to the caller. */
+static void
+aws_pca_rpc_deliver(struct rpc_call *rc)
+{
+	struct aws_pca_call *c = AWS_PCA_CALL(rc);
+	struct aws_pca_result res;
+
+	memset(&res, 0, sizeof res);
+	res.err = c->err;
+	res.code = c->code != NULL ? c->code : "";
+	res.message = c->message != NULL ? c->message : "";
+	res.http_status = c->http_status;
+	res.attempts = rc->attempts;
+	res.request_id = c->request_id != NULL ? c->request_id : "";
+	res.certificate_arn = c->reply.certificate_arn;
+	res.certificate = c->reply.certificate;
+	res.certificate_chain = c->reply.certificate_chain;
+	res.ca_status = c->reply.ca_status;
+	res.ca_type = c->reply.ca_type;
+	res.ca_key_algorithm = c->reply.ca_key_algorithm;
+	res.ca_signing_algorithm = c->reply.ca_signing_algorithm;
+	res.ca_not_after = c->reply.ca_not_after;
+	metrics_inc(aws_pca_m_calls, aws_pca_op_names[c->op], aws_err_class_name(c->err));
+	/* From here on the client may go away: the call no longer belongs to it. */
+	aws_pca_call_unlink(c);
+	c->pca = NULL;
+	c->cb(&res, c->arg);
+}
+
+static void
+aws_pca_rpc_destroy(struct rpc_call *rc)
+{
+	aws_pca_call_unlink_and_free(AWS_PCA_CALL(rc));
+}
+
+static const struct rpc_ops aws_pca_rpc_ops = {
+    .name = "acm-pca",
+    .authorize = aws_pca_rpc_authorize,
+    .unauthorize = aws_pca_rpc_unauthorize,
+    .invalidate = aws_pca_rpc_invalidate,
+    .limiter = aws_pca_rpc_limiter,
+    .queued = aws_pca_rpc_queued,
+    .encode = aws_pca_rpc_encode,
+    .judge = aws_pca_rpc_judge,
+    .failed = aws_pca_rpc_failed,
+    .deliver = aws_pca_rpc_deliver,
+    .destroy = aws_pca_rpc_destroy,
+};
 
 void
 aws_pca_cancel(struct aws_pca_call *c)
 {
-	if (c == NULL)
-		return;
-	switch (c->state) {
-	case AWS_PCA_CALL_DONE:
-		return;
-	case AWS_PCA_CALL_CREDENTIALS:
-		aws_creds_cancel(c->pca->creds, c->cwait);
-		break;
-	case AWS_PCA_CALL_QUOTA:
-		if (c->rwait != NULL) {
-			aws_quota_cancel(c->pca->quota[c->op], c->rwait);
-			metrics_gauge_add(aws_pca_m_waiting, -1, aws_pca_op_names[c->op]);
-		}
-		break;
-	case AWS_PCA_CALL_SENDING:
-		if (c->req != NULL)
-			http_req_cancel(c->req);
-		break;
-	case AWS_PCA_CALL_STARTING:
-	case AWS_PCA_CALL_BACKOFF:
-	case AWS_PCA_CALL_FINISHING:
-		break;
-	}
-	aws_pca_call_free(c);
+	if (c != NULL)
+		rpc_cancel(&c->rpc);
 }
 
 void
@@ -774,12 +674,12 @@ aws_pca_issue(struct aws_pca *pca, const struct aws_pca_issue_params *p, aws_pca
 	char *cause = NULL;
 
 	if (aws_pca_json_issue(&c->body, p, &cause) != 0) {
-		aws_pca_call_fail_later(c, AWS_ERR_PERMANENT, "", cause);
+		c->early_err = AWS_ERR_PERMANENT;
+		rpc_fail(&c->rpc, cause);
 		free(cause);
 		return c;
 	}
-	aws_pca_call_arm(c, 0);
-	return c;
+	return aws_pca_call_start(c);
 }
 
 struct aws_pca_call *
@@ -789,8 +689,7 @@ aws_pca_get_certificate(struct aws_pca *pca, const char *ca_arn, const char *cer
 	struct aws_pca_call *c = aws_pca_call_new(pca, AWS_PCA_GET_CERTIFICATE, cb, arg);
 
 	aws_pca_json_get_certificate(&c->body, ca_arn, certificate_arn);
-	aws_pca_call_arm(c, 0);
-	return c;
+	return aws_pca_call_start(c);
 }
 
 struct aws_pca_call *
@@ -799,8 +698,7 @@ aws_pca_describe_ca(struct aws_pca *pca, const char *ca_arn, aws_pca_cb cb, void
 	struct aws_pca_call *c = aws_pca_call_new(pca, AWS_PCA_DESCRIBE_CA, cb, arg);
 
 	aws_pca_json_ca(&c->body, ca_arn);
-	aws_pca_call_arm(c, 0);
-	return c;
+	return aws_pca_call_start(c);
 }
 
 struct aws_pca_call *
@@ -809,8 +707,7 @@ aws_pca_get_ca_certificate(struct aws_pca *pca, const char *ca_arn, aws_pca_cb c
 	struct aws_pca_call *c = aws_pca_call_new(pca, AWS_PCA_GET_CA_CERTIFICATE, cb, arg);
 
 	aws_pca_json_ca(&c->body, ca_arn);
-	aws_pca_call_arm(c, 0);
-	return c;
+	return aws_pca_call_start(c);
 }
 
 struct aws_pca_call *
@@ -820,6 +717,5 @@ aws_pca_revoke(struct aws_pca *pca, const char *ca_arn, const char *serial, cons
 	struct aws_pca_call *c = aws_pca_call_new(pca, AWS_PCA_REVOKE_CERTIFICATE, cb, arg);
 
 	aws_pca_json_revoke(&c->body, ca_arn, serial, reason);
-	aws_pca_call_arm(c, 0);
-	return c;
+	return aws_pca_call_start(c);
 }

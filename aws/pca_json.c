@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "aws/pca_json.h"
+#include "core/codec.h"
 #include "core/jenc.h"
 #include "core/jtok.h"
 #include "core/xmalloc.h"
@@ -21,15 +20,12 @@
 static void
 aws_pca_json_kv_base64(struct jenc *e, const char *key, const unsigned char *p, size_t len)
 {
-	char *b64;
-	size_t n = 4 * ((len + 2) / 3) + 1;
-	int w;
+	struct buf b64 = BUF_INIT;
 
-	b64 = xmalloc(n);
-	w = EVP_EncodeBlock((unsigned char *)b64, p, (int)len);
+	codec_base64_encode(&b64, p, len);
 	jenc_key(e, key);
-	jenc_strn(e, b64, w < 0 ? 0 : (size_t)w);
-	free(b64);
+	jenc_strn(e, buf_str(&b64), b64.len);
+	buf_free(&b64);
 }
 
 static void

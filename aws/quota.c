@@ -234,6 +234,12 @@ aws_quota_cancel(struct aws_quota *q, struct ratelimit_wait *w)
 	ratelimit_cancel(q->rl, w);
 }
 
+struct ratelimit *
+aws_quota_limiter(struct aws_quota *q)
+{
+	return q->rl;
+}
+
 unsigned
 aws_quota_round(const struct aws_quota *q)
 {

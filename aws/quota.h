@@ -61,6 +61,8 @@ void aws_quota_configure(const char *op, double quota, int adaptive);
  */
 int aws_quota_acquire(struct aws_quota *q, ratelimit_cb cb, void *arg, struct ratelimit_wait **wp);
 void aws_quota_cancel(struct aws_quota *q, struct ratelimit_wait *w);
+/* The limiter behind the bucket, for core/rpc.h's gate. */
+struct ratelimit *aws_quota_limiter(struct aws_quota *q);
 /*
  * The adaptation round now: it changes each time the rate is lowered. A call
  * notes it when it is sent and passes it back with its answer.

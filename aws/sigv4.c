@@ -17,6 +17,7 @@
 
 #include "aws/sigv4.h"
 #include "core/buf.h"
+#include "core/codec.h"
 #include "core/xmalloc.h"
 
 #define SIGV4_ALGORITHM  "AWS4-HMAC-SHA256"
@@ -45,20 +46,6 @@ struct sigv4_param {
 	char *value;
 };
 
-static const char sigv4_hexdigits[] = "0123456789abcdef";
-
-static void
-sigv4_hex(const unsigned char *p, size_t len, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = sigv4_hexdigits[p[i] >> 4];
-		out[2 * i + 1] = sigv4_hexdigits[p[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
-
 static void
 sigv4_hmac(const void *key, size_t keylen, const char *msg, size_t msglen, unsigned char out[32])
 {
@@ -82,7 +69,7 @@ aws_sigv4_sha256_hex(const void *data, size_t len, char hex[65])
 	unsigned char md[32];
 
 	sigv4_sha256(len == 0 ? "" : data, len, md);
-	sigv4_hex(md, sizeof md, hex);
+	codec_hex(md, sizeof md, hex);
 }
 
 void
@@ -177,25 +164,10 @@ sigv4_unreserved(unsigned char c)
 static void
 sigv4_escape(struct buf *b, const char *p, size_t len, int keep_slash)
 {
-	size_t i;
-	unsigned char c;
-	char esc[3];
-
 	/* buf_reserve() on an empty buffer would leave it unterminated. */
 	if (len == 0)
 		return;
-	buf_reserve(b, len);
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)p[i];
-		if (sigv4_unreserved(c) || (keep_slash && c == '/')) {
-			buf_addc(b, (char)c);
-			continue;
-		}
-		esc[0] = '%';
-		esc[1] = "0123456789ABCDEF"[c >> 4];
-		esc[2] = "0123456789ABCDEF"[c & 0xf];
-		buf_add(b, esc, 3);
-	}
+	codec_pct_encode(b, p, len, keep_slash ? "/" : NULL);
 }
 
 static int
@@ -264,18 +236,6 @@ aws_sigv4_canonical_uri(const char *path, int normalize)
 	return buf_steal(&out);
 }
 
-static int
-sigv4_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Returns the canonical form of one escaped query name or value, or NULL on a bad escape. */
 static char *
 sigv4_requote(const char *p, size_t len)
@@ -291,8 +251,8 @@ sigv4_requote(const char *p, size_t len)
 		}
 		if (i + 2 >= len)
 			goto bad;
-		hi = sigv4_hexval(p[i + 1]);
-		lo = sigv4_hexval(p[i + 2]);
+		hi = codec_hex_digit(p[i + 1]);
+		lo = codec_hex_digit(p[i + 2]);
 		if (hi < 0 || lo < 0)
 			goto bad;
 		buf_addc(&raw, (char)(hi << 4 | lo));
@@ -701,7 +661,7 @@ aws_sigv4_sign(const struct aws_sigv4_request *rq, const struct aws_sigv4_params
 	sigv4_key(kc, pa, date, key);
 	sigv4_hmac(key, sizeof key, out->string_to_sign, strlen(out->string_to_sign), sig);
 	OPENSSL_cleanse(key, sizeof key);
-	sigv4_hex(sig, sizeof sig, out->signature);
+	codec_hex(sig, sizeof sig, out->signature);
 	out->authorization =
 	    xasprintf(SIGV4_ALGORITHM " Credential=%s/%s, SignedHeaders=%s, Signature=%s",
 	              pa->access_key_id, scope, buf_str(&names), out->signature);

@@ -21,9 +21,11 @@
 #include "core/backoff.h"
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/codec.h"
 #include "core/http.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/rpc.h"
 #include "core/timefmt.h"
 #include "core/xmalloc.h"
 
@@ -266,19 +268,26 @@ struct aws_sts {
 };
 
 struct aws_sts_call {
-	struct aws_sts *sts;
+	struct rpc_call rpc; /* first: the engine's part */
+	struct aws_sts *sts; /* NULL once the call is being delivered */
 	struct aws_sts_call *prev, *next;
 	const char *action;
 	struct buf body; /* may hold a web identity token: wiped */
 	struct aws_creds creds;
 	int sign;
-	struct http_req *req;
-	struct event *timer; /* retries, and failures found before sending */
-	unsigned attempts;
-	char *failure; /* set when signing failed: reported from the timer */
 	aws_sts_cb cb;
 	void *arg;
+	/* The outcome: a parsed answer (reply) or a failure (err, code, message). */
+	enum aws_err_class err;
+	char *code, *message;
+	long http_status;
+	struct aws_sts_reply reply;
+	int have_reply;
 };
+
+static const struct rpc_ops aws_sts_rpc_ops;
+
+#define AWS_STS_CALL(rc) ((struct aws_sts_call *)(void *)(rc))
 
 struct aws_sts *
 aws_sts_create(struct http_client *http, const char *endpoint_url, const char *region, char **cause)
@@ -314,23 +323,10 @@ aws_sts_endpoint(const struct aws_sts *sts)
 }
 
 static void
-aws_sts_call_free(struct aws_sts_call *c)
-{
-	if (c->req != NULL)
-		http_req_cancel(c->req);
-	if (c->timer != NULL)
-		event_free(c->timer);
-	if (c->body.p != NULL)
-		explicit_bzero(c->body.p, c->body.len);
-	buf_free(&c->body);
-	aws_creds_clear(&c->creds);
-	free(c->failure);
-	free(c);
-}
-
-static void
 aws_sts_unlink(struct aws_sts_call *c)
 {
+	if (c->sts == NULL)
+		return;
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -343,14 +339,10 @@ aws_sts_unlink(struct aws_sts_call *c)
 void
 aws_sts_free(struct aws_sts *sts)
 {
-	struct aws_sts_call *c;
-
 	if (sts == NULL)
 		return;
-	while ((c = sts->calls) != NULL) {
-		aws_sts_unlink(c);
-		aws_sts_call_free(c);
-	}
+	while (sts->calls != NULL)
+		aws_sts_cancel(sts->calls);
 	aws_sigv4_keycache_free(sts->kc);
 	free(sts->endpoint);
 	free(sts->url);
@@ -363,78 +355,16 @@ aws_sts_free(struct aws_sts *sts)
 void
 aws_sts_cancel(struct aws_sts_call *c)
 {
-	if (c == NULL)
-		return;
-	aws_sts_unlink(c);
-	aws_sts_call_free(c);
+	if (c != NULL)
+		rpc_cancel(&c->rpc);
 }
 
 /* Appends "&name=value" with value percent-encoded as the query protocol wants. */
 static void
 aws_sts_form_add(struct buf *b, const char *name, const char *value)
 {
-	const char *p;
-
 	buf_printf(b, "%s%s=", b->len > 0 ? "&" : "", name);
-	for (p = value; *p != '\0'; p++) {
-		unsigned char ch = (unsigned char)*p;
-		if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~')
-			buf_addc(b, (char)ch);
-		else
-			buf_printf(b, "%%%02X", ch);
-	}
-}
-
-/* Hands the result to the caller and frees the call; the call is already off the list. */
-static void
-aws_sts_finish(struct aws_sts_call *c, struct aws_sts_result *res)
-{
-	res->attempts = c->attempts;
-	if (res->err != AWS_OK)
-		log_debug("STS call failed", "action", c->action, "endpoint", c->sts->endpoint,
-		          "code", res->code, "error", res->message);
-	c->cb(res, c->arg);
-	aws_sts_call_free(c);
-}
-
-static void
-aws_sts_fail(struct aws_sts_call *c, enum aws_err_class err, const char *code, const char *msg,
-             long status)
-{
-	struct aws_sts_result res;
-
-	memset(&res, 0, sizeof res);
-	res.err = err;
-	res.code = code;
-	res.message = msg;
-	res.http_status = status;
-	res.arn = res.user_id = res.account = res.request_id = "";
-	aws_sts_unlink(c);
-	aws_sts_finish(c, &res);
-}
-
-static void aws_sts_send(struct aws_sts_call *c);
-
-static void
-aws_sts_on_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct aws_sts_call *c = arg;
-
-	if (c->failure != NULL) {
-		aws_sts_fail(c, AWS_ERR_PERMANENT, "", c->failure, 0);
-		return;
-	}
-	aws_sts_send(c);
-}
-
-static void
-aws_sts_arm(struct aws_sts_call *c, uint64_t ms)
-{
-	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
-
-	if (c->timer == NULL)
-		c->timer = evtimer_new(loop_base(), aws_sts_on_timer, c);
-	evtimer_add(c->timer, &tv);
+	codec_pct_encode(b, value, strlen(value), NULL);
 }
 
 /* Signs r's request as it will be sent; -1 with *cause. */
@@ -468,34 +398,44 @@ aws_sts_sign(struct aws_sts_call *c, struct http_req *r, char **cause)
 	return 0;
 }
 
-static void aws_sts_on_done(const struct http_resp *resp, void *arg);
+/* ---- the protocol's operations for core/rpc.h ---- */
 
-static void
-aws_sts_send(struct aws_sts_call *c)
+static struct http_req *
+aws_sts_rpc_encode(struct rpc_call *rc, char **cause)
 {
+	struct aws_sts_call *c = AWS_STS_CALL(rc);
 	struct http_req *r;
-	char *cause = NULL;
+	char *why = NULL;
 
-	c->attempts++;
 	r = http_req_new(c->sts->http, "POST", c->sts->url);
 	http_req_header(r, "Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
 	http_req_header(r, "Accept", "text/xml");
-	if (c->sign && aws_sts_sign(c, r, &cause) != 0) {
+	if (c->sign && aws_sts_sign(c, r, &why) != 0) {
 		http_req_cancel(r);
-		c->failure = xasprintf("cannot sign STS %s: %s", c->action, cause);
-		free(cause);
-		aws_sts_arm(c, 0);
-		return;
+		*cause = xasprintf("cannot sign STS %s: %s", c->action, why);
+		free(why);
+		return NULL;
 	}
 	http_req_body(r, c->body.p, c->body.len);
 	http_req_timeout(r, 10000);
 	http_req_connect_timeout(r, 3000);
 	http_req_max_body(r, AWS_STS_MAX_BODY);
-	c->req = r;
-	http_req_start(r, aws_sts_on_done, c);
+	return r;
 }
 
-/* Turns the parsed credentials into res->creds; -1 when a part is missing. */
+static void
+aws_sts_set_outcome(struct aws_sts_call *c, enum aws_err_class err, const char *code,
+                    const char *message, long status)
+{
+	free(c->code);
+	free(c->message);
+	c->err = err;
+	c->code = xstrdup(code);
+	c->message = xstrdup(message);
+	c->http_status = status;
+}
+
+/* Turns the parsed credentials into *out; -1 when a part is missing. */
 static int
 aws_sts_creds_of(const struct aws_sts_reply *rep, struct aws_creds *out)
 {
@@ -518,48 +458,35 @@ aws_sts_or_empty(const char *s)
 	return s == NULL ? "" : s;
 }
 
-/* A 2xx answer: the result the caller gets, or a transient failure for a garbled one. */
+/* A 2xx answer: the reply to deliver, or a transient failure for a garbled one. */
 static void
 aws_sts_success(struct aws_sts_call *c, const struct http_resp *resp)
 {
-	struct aws_sts_reply rep;
-	struct aws_sts_result res;
 	struct aws_creds creds;
 	char *cause = NULL, *msg;
 
-	if (aws_sts_parse(resp->body.p, resp->body.len, &rep, &cause) != 0) {
+	if (aws_sts_parse(resp->body.p, resp->body.len, &c->reply, &cause) != 0) {
 		msg = xasprintf("STS %s at %s: %s", c->action, c->sts->endpoint, cause);
-		aws_sts_fail(c, AWS_ERR_TRANSIENT, "", msg, resp->status);
+		aws_sts_set_outcome(c, AWS_ERR_TRANSIENT, "", msg, resp->status);
 		free(msg);
 		free(cause);
 		return;
 	}
-	memset(&res, 0, sizeof res);
 	memset(&creds, 0, sizeof creds);
-	res.http_status = resp->status;
-	res.code = res.message = "";
-	res.arn = aws_sts_or_empty(rep.arn);
-	res.user_id = aws_sts_or_empty(rep.user_id);
-	res.account = aws_sts_or_empty(rep.account);
-	res.request_id = aws_sts_or_empty(rep.request_id);
-	if (strcmp(c->action, "GetCallerIdentity") != 0) {
-		if (aws_sts_creds_of(&rep, &creds) != 0) {
-			msg = xasprintf("STS %s at %s: the answer holds no complete "
-			                "credentials",
-			                c->action, c->sts->endpoint);
-			aws_sts_fail(c, AWS_ERR_TRANSIENT, "", msg, resp->status);
-			free(msg);
-			aws_sts_reply_clear(&rep);
-			return;
-		}
-		res.creds = &creds;
+	if (strcmp(c->action, "GetCallerIdentity") != 0 &&
+	    aws_sts_creds_of(&c->reply, &creds) != 0) {
+		msg = xasprintf("STS %s at %s: the answer holds no complete credentials", c->action,
+		                c->sts->endpoint);
+		aws_sts_set_outcome(c, AWS_ERR_TRANSIENT, "", msg, resp->status);
+		free(msg);
+		aws_sts_reply_clear(&c->reply);
+		return;
 	}
-	aws_sts_unlink(c);
-	aws_sts_finish(c, &res);
-	aws_sts_reply_clear(&rep);
+	c->have_reply = 1;
+	aws_sts_set_outcome(c, AWS_OK, "", "", resp->status);
 }
 
-/* A failed attempt: retried when it may pass next time, else reported. */
+/* A failed attempt: its class, code and message. */
 static void
 aws_sts_failure(struct aws_sts_call *c, const struct http_resp *resp)
 {
@@ -574,12 +501,6 @@ aws_sts_failure(struct aws_sts_call *c, const struct http_resp *resp)
 		code = rep.err_code;
 	free(cause);
 	err = resp->err == HTTP_ERR_NONE ? aws_sts_classify(code, resp->status) : AWS_ERR_TRANSIENT;
-	if ((err == AWS_ERR_TRANSIENT || err == AWS_ERR_THROTTLED) &&
-	    c->attempts < AWS_STS_MAX_ATTEMPTS) {
-		aws_sts_reply_clear(&rep);
-		aws_sts_arm(c, backoff_delay(200, 2000, c->attempts - 1, 1));
-		return;
-	}
 	if (resp->err != HTTP_ERR_NONE)
 		msg = xasprintf("STS %s at %s: %s", c->action, c->sts->endpoint,
 		                resp->errmsg != NULL && *resp->errmsg != '\0'
@@ -593,24 +514,92 @@ aws_sts_failure(struct aws_sts_call *c, const struct http_resp *resp)
 	} else
 		msg = xasprintf("STS %s at %s: HTTP %ld%s%s", c->action, c->sts->endpoint,
 		                resp->status, *code != '\0' ? " " : "", code);
-	aws_sts_fail(c, err, code, msg, resp->status);
+	aws_sts_set_outcome(c, err, code, msg, resp->status);
 	free(msg);
 	aws_sts_reply_clear(&rep);
 }
 
-static void
-aws_sts_on_done(const struct http_resp *resp, void *arg)
+static enum rpc_verdict
+aws_sts_rpc_judge(struct rpc_call *rc, const struct http_resp *resp, uint64_t *delay_ms)
 {
-	struct aws_sts_call *c = arg;
+	struct aws_sts_call *c = AWS_STS_CALL(rc);
 
-	c->req = NULL;
 	log_debug("STS answer", "action", c->action, "endpoint", c->sts->endpoint, "result",
 	          http_err_name(resp->err));
 	if (resp->err == HTTP_ERR_NONE && resp->status >= 200 && resp->status < 300)
 		aws_sts_success(c, resp);
 	else
 		aws_sts_failure(c, resp);
+	if ((c->err == AWS_ERR_TRANSIENT || c->err == AWS_ERR_THROTTLED) &&
+	    rc->attempts < AWS_STS_MAX_ATTEMPTS) {
+		*delay_ms = backoff_delay(200, 2000, rc->attempts - 1, 1);
+		return RPC_RETRY;
+	}
+	return RPC_DELIVER;
 }
+
+static void
+aws_sts_rpc_failed(struct rpc_call *rc, const char *cause)
+{
+	aws_sts_set_outcome(AWS_STS_CALL(rc), AWS_ERR_PERMANENT, "", cause, 0);
+}
+
+/* Hands the outcome to the caller. */
+static void
+aws_sts_rpc_deliver(struct rpc_call *rc)
+{
+	struct aws_sts_call *c = AWS_STS_CALL(rc);
+	struct aws_sts_result res;
+	struct aws_creds creds;
+
+	memset(&res, 0, sizeof res);
+	memset(&creds, 0, sizeof creds);
+	res.err = c->err;
+	res.code = c->code != NULL ? c->code : "";
+	res.message = c->message != NULL ? c->message : "";
+	res.http_status = c->http_status;
+	res.attempts = rc->attempts;
+	res.arn = res.user_id = res.account = res.request_id = "";
+	if (c->err == AWS_OK && c->have_reply) {
+		res.arn = aws_sts_or_empty(c->reply.arn);
+		res.user_id = aws_sts_or_empty(c->reply.user_id);
+		res.account = aws_sts_or_empty(c->reply.account);
+		res.request_id = aws_sts_or_empty(c->reply.request_id);
+		if (aws_sts_creds_of(&c->reply, &creds) == 0)
+			res.creds = &creds;
+	} else
+		log_debug("STS call failed", "action", c->action, "endpoint",
+		          c->sts != NULL ? c->sts->endpoint : "", "code", res.code, "error",
+		          res.message);
+	aws_sts_unlink(c);
+	c->sts = NULL;
+	c->cb(&res, c->arg);
+}
+
+static void
+aws_sts_rpc_destroy(struct rpc_call *rc)
+{
+	struct aws_sts_call *c = AWS_STS_CALL(rc);
+
+	aws_sts_unlink(c);
+	if (c->body.p != NULL)
+		explicit_bzero(c->body.p, c->body.len);
+	buf_free(&c->body);
+	aws_creds_clear(&c->creds);
+	aws_sts_reply_clear(&c->reply);
+	free(c->code);
+	free(c->message);
+	free(c);
+}
+
+static const struct rpc_ops aws_sts_rpc_ops = {
+    .name = "sts",
+    .encode = aws_sts_rpc_encode,
+    .judge = aws_sts_rpc_judge,
+    .failed = aws_sts_rpc_failed,
+    .deliver = aws_sts_rpc_deliver,
+    .destroy = aws_sts_rpc_destroy,
+};
 
 static struct aws_sts_call *
 aws_sts_call_new(struct aws_sts *sts, const char *action, const struct aws_creds *creds,
@@ -618,6 +607,7 @@ aws_sts_call_new(struct aws_sts *sts, const char *action, const struct aws_creds
 {
 	struct aws_sts_call *c = xcalloc(1, sizeof *c);
 
+	rpc_init(&c->rpc, &aws_sts_rpc_ops);
 	c->sts = sts;
 	c->action = action;
 	c->cb = cb;
@@ -657,7 +647,7 @@ aws_sts_assume_role(struct aws_sts *sts, const struct aws_creds *creds,
 	aws_sts_add_role(c, p);
 	if (p->external_id != NULL && *p->external_id != '\0')
 		aws_sts_form_add(&c->body, "ExternalId", p->external_id);
-	aws_sts_send(c);
+	rpc_start(&c->rpc, 0);
 	return c;
 }
 
@@ -670,7 +660,7 @@ aws_sts_assume_role_with_web_identity(struct aws_sts *sts, const struct aws_sts_
 	aws_sts_add_role(c, p);
 	aws_sts_form_add(&c->body, "WebIdentityToken",
 	                 p->web_identity_token != NULL ? p->web_identity_token : "");
-	aws_sts_send(c);
+	rpc_start(&c->rpc, 0);
 	return c;
 }
 
@@ -680,6 +670,6 @@ aws_sts_get_caller_identity(struct aws_sts *sts, const struct aws_creds *creds, 
 {
 	struct aws_sts_call *c = aws_sts_call_new(sts, "GetCallerIdentity", creds, cb, arg);
 
-	aws_sts_send(c);
+	rpc_start(&c->rpc, 0);
 	return c;
 }

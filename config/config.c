@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "config/fields.h"
 #include "core/buf.h"
+#include "core/codec.h"
 #include "core/xmalloc.h"
 
 #define OFF(member) offsetof(struct config, member)
@@ -106,20 +107,6 @@ const struct config_field config_fields[CONFIG_NFIELDS] = {
     {NULL, "logLevel", "log-level", CONFIG_KIND_LOG_LEVEL, OFF(log_level), 0, 0, "info", "LEVEL",
      "Lowest level logged: debug, info, warn or error."},
 };
-
-static const char *const config_aws_op_names[CONFIG_AWS_OP_COUNT] = {
-    "IssueCertificate",
-    "GetCertificate",
-    "DescribeCertificateAuthority",
-    "GetCertificateAuthorityCertificate",
-    "RevokeCertificate",
-};
-
-const char *
-config_aws_op_name(enum config_aws_op op)
-{
-	return op < CONFIG_AWS_OP_COUNT ? config_aws_op_names[op] : "?";
-}
 
 static int
 config_same(const char *a, const char *b)
@@ -239,7 +226,7 @@ config_set_string(char **dst, const char *text, char **why)
 		*why = xasprintf("is longer than %d bytes", CONFIG_STRING_MAX);
 		return -1;
 	}
-	if (!config_utf8_valid(text)) {
+	if (!codec_utf8_valid(text, strlen(text))) {
 		*why = xstrdup("is not valid UTF-8");
 		return -1;
 	}
@@ -309,17 +296,13 @@ config_set_number(const struct config_field *f, void *p, const char *text, char 
 }
 
 int
-config_rate_set(struct config *cfg, const char *name, const char *text, enum config_aws_op *op,
+config_rate_set(struct config *cfg, const char *name, const char *text, enum aws_pca_op *op,
                 char **why)
 {
+	enum aws_pca_op i;
 	double d;
-	int i;
 
-	for (i = 0; i < CONFIG_AWS_OP_COUNT; i++) {
-		if (strcmp(name, config_aws_op_names[i]) == 0)
-			break;
-	}
-	if (i == CONFIG_AWS_OP_COUNT) {
+	if (aws_pca_op_parse(name, &i) != 0) {
 		*why = xasprintf("\"%s\" is not a rate-limited operation (IssueCertificate, "
 		                 "GetCertificate, DescribeCertificateAuthority, "
 		                 "GetCertificateAuthorityCertificate or RevokeCertificate)",
@@ -334,7 +317,7 @@ config_rate_set(struct config *cfg, const char *name, const char *text, enum con
 		return -1;
 	}
 	cfg->aws_rate_limits[i] = d;
-	*op = (enum config_aws_op)i;
+	*op = i;
 	return 0;
 }
 
@@ -343,7 +326,7 @@ static int
 config_rates_set(struct config *cfg, const char *text, char **why)
 {
 	char *copy = xstrdup(text), *item, *next, *eq;
-	enum config_aws_op op;
+	enum aws_pca_op op;
 	int rc = 0;
 
 	for (item = copy; item != NULL && rc == 0; item = next) {
@@ -463,8 +446,9 @@ config_field_format(const struct config *cfg, const struct config_field *f, stru
 		buf_adds(b, log_format_name(*(const enum log_format *)p));
 		break;
 	case CONFIG_KIND_RATES:
-		for (i = 0; i < CONFIG_AWS_OP_COUNT; i++) {
-			buf_printf(b, "%s%s=", i > 0 ? "," : "", config_aws_op_names[i]);
+		for (i = 0; i < AWS_PCA_NOPS; i++) {
+			buf_printf(b, "%s%s=", i > 0 ? "," : "",
+			           aws_pca_op_name((enum aws_pca_op)i));
 			config_format_decimal(cfg->aws_rate_limits[i], b);
 		}
 		break;
@@ -690,8 +674,8 @@ config_print(const struct config *cfg, FILE *fp)
 		section = f->section;
 		if (f->kind == CONFIG_KIND_RATES) {
 			buf_printf(&b, "%s:\n", f->key);
-			for (op = 0; op < CONFIG_AWS_OP_COUNT; op++) {
-				buf_printf(&b, "  %s: ", config_aws_op_names[op]);
+			for (op = 0; op < AWS_PCA_NOPS; op++) {
+				buf_printf(&b, "  %s: ", aws_pca_op_name((enum aws_pca_op)op));
 				config_format_decimal(cfg->aws_rate_limits[op], &b);
 				buf_addc(&b, '\n');
 			}

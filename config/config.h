@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "aws/pca.h"
 #include "core/log.h"
 
 /* What main should do once the configuration is loaded. */
@@ -29,16 +30,6 @@ enum config_action {
 	CONFIG_ACTION_HELP,    /* --help, -h: print config_usage() and exit 0 */
 	CONFIG_ACTION_VERSION, /* --version: print the version and exit 0 */
 	CONFIG_ACTION_PRINT,   /* --print-config: print config_print() and exit 0 */
-};
-
-/* The AWS Private CA operations that have their own client-side rate limit. */
-enum config_aws_op {
-	CONFIG_AWS_ISSUE_CERTIFICATE,
-	CONFIG_AWS_GET_CERTIFICATE,
-	CONFIG_AWS_DESCRIBE_CA,
-	CONFIG_AWS_GET_CA_CERTIFICATE,
-	CONFIG_AWS_REVOKE_CERTIFICATE,
-	CONFIG_AWS_OP_COUNT
 };
 
 /* A listen address as given ("0", ":8080", "127.0.0.1:0", "[::1]:9090"). */
@@ -85,7 +76,7 @@ struct config {
 	uint64_t max_retry_duration_ms;
 	uint64_t shutdown_timeout_ms;
 	uint64_t aws_request_timeout_ms;
-	double aws_rate_limits[CONFIG_AWS_OP_COUNT]; /* calls per second */
+	double aws_rate_limits[AWS_PCA_NOPS]; /* calls per second, by enum aws_pca_op */
 
 	enum log_format log_format;
 	enum log_level log_level;
@@ -134,9 +125,6 @@ int config_validate(const struct config *cfg, char **cause);
 void config_usage(FILE *fp);
 /* Prints the settings as YAML that config_load_file() reads back. */
 void config_print(const struct config *cfg, FILE *fp);
-
-/* "IssueCertificate" and so on; the names used in flags and the file. */
-const char *config_aws_op_name(enum config_aws_op op);
 
 /*
  * Value parsers, exposed for tests and for other parts that read the same

@@ -25,7 +25,7 @@ enum config_kind {
 	CONFIG_KIND_ADDR,      /* struct config_addr */
 	CONFIG_KIND_LOG_LEVEL, /* enum log_level */
 	CONFIG_KIND_LOG_FORMAT,
-	CONFIG_KIND_RATES, /* double[CONFIG_AWS_OP_COUNT], a mapping in the file */
+	CONFIG_KIND_RATES, /* double[AWS_PCA_NOPS], a mapping in the file */
 };
 
 struct config_field {
@@ -59,7 +59,7 @@ struct config_origin {
 struct config_src {
 	char *file; /* the file most recently loaded */
 	struct config_origin field[CONFIG_NFIELDS];
-	struct config_origin rate[CONFIG_AWS_OP_COUNT];
+	struct config_origin rate[AWS_PCA_NOPS];
 };
 
 extern const struct config_field config_fields[CONFIG_NFIELDS];
@@ -79,7 +79,7 @@ size_t config_field_index(const struct config_field *f);
 int config_field_set(struct config *cfg, const struct config_field *f, const char *text,
                      int strict_bool, char **why);
 /* Sets one operation's rate; returns the operation in *op. */
-int config_rate_set(struct config *cfg, const char *name, const char *text, enum config_aws_op *op,
+int config_rate_set(struct config *cfg, const char *name, const char *text, enum aws_pca_op *op,
                     char **why);
 /* Writes the field's value in the syntax config_field_set() reads. */
 void config_field_format(const struct config *cfg, const struct config_field *f, struct buf *b);
@@ -97,8 +97,6 @@ int config_parse_uint(const char *s, uint64_t *v, char **why);
 int config_parse_bool(const char *s, int strict, int *v, char **why);
 int config_check_dns_label(const char *s, char **why);
 int config_check_dns_name(const char *s, char **why);
-/* Returns 1 if s is valid UTF-8 (no overlong forms, no surrogates). */
-int config_utf8_valid(const char *s);
 /* Appends s as a YAML double-quoted scalar; s must be valid UTF-8. */
 void config_quote(struct buf *b, const char *s);
 

@@ -15,127 +15,27 @@
 #include "config/config.h"
 #include "config/fields.h"
 #include "core/buf.h"
+#include "core/codec.h"
 #include "core/xmalloc.h"
 
-#define CONFIG_NS_PER_MS    UINT64_C(1000000)
-#define CONFIG_DURATION_MAX ((uint64_t)INT64_MAX) /* nanoseconds, Go's limit */
-
-static const struct {
-	const char *name;
-	uint64_t ns;
-} config_units[] = {
-    {"ns", 1},
-    {"us", 1000},
-    {"\xc2\xb5s", 1000}, /* U+00B5 micro sign, as Go accepts */
-    {"\xce\xbcs", 1000}, /* U+03BC Greek mu */
-    {"ms", 1000000},
-    {"s", UINT64_C(1000000000)},
-    {"m", UINT64_C(60000000000)},
-    {"h", UINT64_C(3600000000000)},
-};
-
-static uint64_t
-config_unit_ns(const char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof config_units / sizeof config_units[0]; i++) {
-		if (strlen(config_units[i].name) == len &&
-		    memcmp(config_units[i].name, p, len) == 0)
-			return config_units[i].ns;
-	}
-	return 0;
-}
-
-static int
-config_duration_syntax(const char *s, const char *detail, char **why)
-{
-	if (detail == NULL)
-		*why = xasprintf("\"%s\" is not a duration (like \"15s\" or \"1m\")", s);
-	else
-		*why =
-		    xasprintf("\"%s\" is not a duration (like \"15s\" or \"1m\"): %s", s, detail);
-	return -1;
-}
-
-/*
- * Reads one "<number><unit>" term at *pp into nanoseconds, advancing *pp.
- * Returns 0, -1 on bad syntax (with *why set) or -2 on overflow.
- */
-static int
-config_duration_term(const char *s, const char **pp, uint64_t *ns, char **why)
-{
-	const char *p = *pp, *unit;
-	uint64_t whole = 0, frac = 0, scale = 1, mult;
-	int digits = 0;
-
-	for (; isdigit((unsigned char)*p); p++, digits++) {
-		if (whole > (CONFIG_DURATION_MAX - 9) / 10)
-			return -2;
-		whole = whole * 10 + (uint64_t)(*p - '0');
-	}
-	if (*p == '.') {
-		/* Digits past nanosecond precision cannot matter; drop them. */
-		for (p++; isdigit((unsigned char)*p); p++, digits++) {
-			if (scale < UINT64_C(1000000000000000000)) {
-				frac = frac * 10 + (uint64_t)(*p - '0');
-				scale *= 10;
-			}
-		}
-	}
-	if (digits == 0)
-		return config_duration_syntax(s, NULL, why);
-	for (unit = p; *p != '\0' && *p != '.' && !isdigit((unsigned char)*p); p++)
-		;
-	if (unit == p)
-		return config_duration_syntax(s, NULL, why);
-	if ((mult = config_unit_ns(unit, (size_t)(p - unit))) == 0) {
-		char *detail = xasprintf("unknown unit \"%.*s\"", (int)(p - unit), unit);
-
-		config_duration_syntax(s, detail, why);
-		free(detail);
-		return -1;
-	}
-	if (whole > CONFIG_DURATION_MAX / mult)
-		return -2;
-	*ns = whole * mult + (uint64_t)((long double)frac * (long double)mult / (long double)scale);
-	*pp = p;
-	return 0;
-}
+#define CONFIG_NS_PER_MS UINT64_C(1000000)
 
 int
 config_parse_duration(const char *s, uint64_t *ms, char **why)
 {
-	const char *p = s;
-	uint64_t total = 0, ns;
-	int rc;
+	int64_t ns;
 
-	if (*p == '-') {
+	if (*s == '-') {
 		*why = xasprintf("\"%s\" is negative; durations must be 0 or more", s);
 		return -1;
 	}
-	if (*p == '+')
-		p++;
-	if (strcmp(p, "0") == 0) {
-		*ms = 0;
-		return 0;
-	}
-	if (*p == '\0')
-		return config_duration_syntax(s, NULL, why);
-	while (*p != '\0') {
-		if ((rc = config_duration_term(s, &p, &ns, why)) == -1)
-			return -1;
-		if (rc == -2 || ns > CONFIG_DURATION_MAX - total) {
-			*why = xasprintf("\"%s\" is too long a duration", s);
-			return -1;
-		}
-		total += ns;
-	}
-	if (total % CONFIG_NS_PER_MS != 0) {
+	if (codec_duration_parse(s, &ns, why) != 0)
+		return -1;
+	if ((uint64_t)ns % CONFIG_NS_PER_MS != 0) {
 		*why = xasprintf("\"%s\" is not a whole number of milliseconds", s);
 		return -1;
 	}
-	*ms = total / CONFIG_NS_PER_MS;
+	*ms = (uint64_t)ns / CONFIG_NS_PER_MS;
 	return 0;
 }
 
@@ -393,49 +293,6 @@ config_check_dns_name(const char *s, char **why)
 	return -1;
 }
 
-/* Decodes one UTF-8 sequence at s into *cp; returns its length, 0 if invalid. */
-static size_t
-config_utf8_next(const unsigned char *s, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, min = 0x80, *cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, min = 0x800, *cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, min = 0x10000, *cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = (*cp << 6) | (s[i] & 0x3f);
-	}
-	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-int
-config_utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	size_t n;
-
-	for (; *p != '\0'; p += n) {
-		if ((n = config_utf8_next(p, &cp)) == 0)
-			return 0;
-	}
-	return 1;
-}
-
 /* Whether YAML lets the code point stand unescaped in a quoted scalar. */
 static int
 config_yaml_printable(uint32_t cp)
@@ -455,7 +312,7 @@ config_quote(struct buf *b, const char *s)
 
 	buf_addc(b, '"');
 	for (; *p != '\0'; p += n) {
-		if ((n = config_utf8_next(p, &cp)) == 0) {
+		if ((n = codec_utf8_next(p, 4, &cp)) == 0) {
 			/* Not reached for validated strings; keeps the output valid. */
 			buf_adds(b, "\\ufffd");
 			n = 1;

@@ -86,7 +86,7 @@ static int
 config_yaml_rates(struct config_yaml *y, const char *path)
 {
 	unsigned seen = 0;
-	enum config_aws_op op;
+	enum aws_pca_op op;
 	yaml_mark_t key_mark;
 	char *name = NULL, *text = NULL, *why = NULL, *sub = NULL;
 	int rc = -1;

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 
+#include "core/codec.h"
 #include "core/jenc.h"
 #include "core/xmalloc.h"
 
@@ -79,37 +80,6 @@ jenc_key(struct jenc *e, const char *key)
 	e->need_comma[e->depth] = 0;
 }
 
-/* Returns the length of the valid UTF-8 sequence at s, or 0 if it is invalid. */
-static size_t
-jenc_utf8_len(const unsigned char *s, size_t left)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and code points past U+10FFFF. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 void
 jenc_escape(struct buf *b, const char *s, size_t len)
 {
@@ -139,7 +109,7 @@ jenc_escape(struct buf *b, const char *s, size_t len)
 				break;
 			}
 			i++;
-		} else if ((n = jenc_utf8_len(p + i, len - i)) == 0) {
+		} else if ((n = codec_utf8_next(p + i, len - i, NULL)) == 0) {
 			buf_adds(b, "\\ufffd");
 			i++;
 		} else {

@@ -28,6 +28,7 @@
 #define JSMN_STRICT
 #include <jsmn.h>
 
+#include "core/codec.h"
 #include "core/jtok.h"
 #include "core/xmalloc.h"
 
@@ -163,40 +164,6 @@ jtok_tokenize(const char *js, size_t len, jsmntok_t **toks, int *ntok, char **ca
 	return 0;
 }
 
-/* The length of the UTF-8 sequence at p (at most n bytes), 0 if invalid. */
-static size_t
-jtok_utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	/* Overlong forms, UTF-16 surrogates and code points past U+10FFFF. */
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 static int
 jtok_hex4(const char *p, size_t avail)
 {
@@ -247,7 +214,7 @@ jtok_check_string(const char *js, int start, int end, int *escaped, int *bad)
 			i += p[i + 1] == 'u' ? 6 : 2;
 			continue;
 		}
-		n = jtok_utf8_len(p + i, (size_t)(end - i));
+		n = codec_utf8_next(p + i, (size_t)(end - i), NULL);
 		if (n == 0)
 			return "invalid UTF-8 in string";
 		i += (int)n;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/codec.h"
 #include "core/metrics.h"
 #include "core/xmalloc.h"
 
@@ -103,34 +104,6 @@ metrics_format_double(char *dst, size_t size, double v)
 	return dst;
 }
 
-/* Returns the length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t
-metrics_utf8_len(const unsigned char *s)
-{
-	uint32_t c;
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /*
  * Appends s escaped for a label value (or, with quote 0, for HELP text).
  * Bytes that are not UTF-8 become U+FFFD: Prometheus rejects the whole scrape
@@ -149,7 +122,7 @@ metrics_escape(struct buf *out, const char *s, int quote)
 			buf_adds(out, "\\n");
 		else if (*p == '"' && quote)
 			buf_adds(out, "\\\"");
-		else if ((n = metrics_utf8_len(p)) == 0)
+		else if ((n = codec_utf8_next(p, 4, NULL)) == 0)
 			buf_adds(out, "\xef\xbf\xbd");
 		else {
 			buf_add(out, p, n);

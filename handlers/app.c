@@ -155,7 +155,7 @@ app_configure_aws(const struct config *cfg)
 	int i;
 
 	aws_pca_settings_default(&s);
-	for (i = 0; i < CONFIG_AWS_OP_COUNT && i < AWS_PCA_NOPS; i++)
+	for (i = 0; i < AWS_PCA_NOPS; i++)
 		s.quota[i] = cfg->aws_rate_limits[i];
 	s.timeout_ms = cfg->aws_request_timeout_ms;
 	aws_pca_configure(&s);

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "aws/creds.h"
+#include "aws/arn.h"
 #include "aws/endpoint.h"
 #include "aws/pca.h"
 #include "core/clock.h"
@@ -558,7 +559,7 @@ issuers_connect(struct issuer *iss, char *const *values, char **cause)
 	memset(&arn, 0, sizeof arn);
 	if (aws_arn_parse(ki->arn, &arn, cause) != 0)
 		goto out;
-	if ((region = aws_region_resolve(ki->region, ki->arn, ctl->opts.env, cause)) == NULL)
+	if ((region = aws_endpoint_region(ki->region, ki->arn, ctl->opts.env, cause)) == NULL)
 		goto out;
 	if ((url = aws_endpoint_url("acm-pca", region, ctl->opts.env, cause)) == NULL)
 		goto out;

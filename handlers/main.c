@@ -69,7 +69,6 @@ main(int argc, char **argv)
 	size_t i;
 	int status = 0;
 
-	config_init(&cfg);
 	if (config_load(&cfg, argc, argv, &cause) != 0) {
 		fprintf(stderr, "pca-issuer: %s\n", cause);
 		fprintf(stderr, "Run 'pca-issuer --help' for the flags.\n");

@@ -36,6 +36,7 @@
 #include <openssl/evp.h>
 
 #include "core/buf.h"
+#include "core/codec.h"
 #include "core/clock.h"
 #include "core/jenc.h"
 #include "core/jtok.h"
@@ -498,10 +499,8 @@ kube_auth_exec_on_read(evutil_socket_t fd, short what, void *arg)
 static char *
 kube_auth_exec_info_env(const struct kube_auth_exec *x)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, ca = BUF_INIT;
 	struct jenc e;
-	unsigned char *ca;
-	size_t len;
 
 	buf_adds(&b, "KUBERNETES_EXEC_INFO=");
 	jenc_init(&e, &b);
@@ -519,11 +518,9 @@ kube_auth_exec_info_env(const struct kube_auth_exec *x)
 		if (x->insecure)
 			jenc_kv_bool(&e, "insecure-skip-tls-verify", 1);
 		if (x->ca_pem != NULL) {
-			len = strlen(x->ca_pem);
-			ca = xmalloc(4 * ((len + 2) / 3) + 1);
-			EVP_EncodeBlock(ca, (const unsigned char *)x->ca_pem, (int)len);
-			jenc_kv_str(&e, "certificate-authority-data", (const char *)ca);
-			free(ca);
+			buf_reset(&ca);
+			codec_base64_encode(&ca, x->ca_pem, strlen(x->ca_pem));
+			jenc_kv_str(&e, "certificate-authority-data", buf_str(&ca));
 		}
 		if (x->proxy_url != NULL)
 			jenc_kv_str(&e, "proxy-url", x->proxy_url);
@@ -532,6 +529,7 @@ kube_auth_exec_info_env(const struct kube_auth_exec *x)
 	jenc_kv_bool(&e, "interactive", 0);
 	jenc_obj_close(&e);
 	jenc_obj_close(&e);
+	buf_free(&ca);
 	return buf_steal(&b);
 }
 

@@ -1,22 +1,17 @@
 /*
- * Requests to the Kubernetes API server: each struct kube_call walks
- *
- *   THROTTLED -> AUTHORIZING -> SENT -> CALLING -> freed
- *                    ^            |
- *                    +- WAITING <-+   (401 once, 429/5xx with Retry-After)
- *
- * and leaves through kube_cancel() from any state but CALLING. WAITING also
- * carries failures found before anything was sent (no credentials), so that
- * no callback ever runs from within the function that started the call.
- *
- * kube_auth_get() cannot be cancelled, so a call waiting for credentials
- * holds a small ticket instead of handing out itself: cancelling clears the
- * ticket, and the ticket alone is freed when the credentials arrive.
+ * Requests to the Kubernetes API server, each a call of core/rpc.h: the
+ * client-side QPS limiter is its gate, the Authorization header of struct
+ * kube_auth its credentials (a 401 drops them and tries once more), and a
+ * 429 or 5xx with Retry-After is tried again after that delay, up to
+ * max_retries times. kube_auth_get() may answer before it returns, which
+ * the authorize operation turns into "ready now".
  *
  * Watch bodies arrive in chunks through http_req_stream(); complete lines go
  * to the owner straight from the chunk when they lie in one, and through
  * call->line (capped at max_line) when they straddle two. A watch answered
  * with an error status collects that body instead, for its Status message.
+ * The owner may cancel the watch from its line callback: the call is held
+ * (rpc_hold) while lines are handed out.
  */
 #include <sys/queue.h>
 
@@ -32,6 +27,7 @@
 #include "core/loop.h"
 #include "core/metrics.h"
 #include "core/ratelimit.h"
+#include "core/rpc.h"
 #include "core/secrets.h"
 #include "core/xmalloc.h"
 #include "kube/client.h"
@@ -45,21 +41,6 @@
 #define KUBE_MAX_RETRY_AFTER_S  600
 #define KUBE_WATCH_GRACE_MS     60000
 #define KUBE_ERROR_SNIPPET      200
-
-enum kube_call_state {
-	KUBE_CALL_THROTTLED,   /* waiting for a token of the rate limiter */
-	KUBE_CALL_AUTHORIZING, /* waiting for the Authorization header */
-	KUBE_CALL_SENT,        /* the HTTP request is out */
-	KUBE_CALL_WAITING,     /* its timer runs: a retry delay or a failure to report */
-	KUBE_CALL_CALLING,     /* its done callback is running */
-};
-
-struct kube_call;
-
-/* What kube_auth_get() is handed in place of the call, which may go first. */
-struct kube_auth_ticket {
-	struct kube_call *call;
-};
 
 struct kube_client {
 	struct http_client *http;
@@ -79,8 +60,8 @@ struct kube_client {
 };
 
 struct kube_call {
+	struct rpc_call rpc; /* first: the engine's part */
 	struct kube_client *c;
-	enum kube_call_state state;
 	const char *method;
 	const char *verb; /* metric label: GET LIST WATCH POST PUT PATCH DELETE */
 	char *path;
@@ -96,28 +77,29 @@ struct kube_call {
 	size_t max_line;
 	uint64_t watch_timeout_ms;
 
-	unsigned retries;
-	int reauthed;
-	struct ratelimit_wait *wait;
-	struct kube_auth_ticket *ticket;
-	struct http_req *req;
-	struct event *timer;
-	char *fail_msg; /* a failure to report when the timer fires */
+	char *authz;       /* the Authorization header for the attempt, or NULL */
+	int auth_inline;   /* inside kube_auth_get: an answer now is "ready now" */
+	int auth_answered; /* kube_auth_get answered before returning */
+	char *auth_error;
+
+	/* The outcome: an answer (during judge and deliver only) or a failure. */
+	const struct http_resp *hr;
+	char *fail_msg;
 	enum kube_err fail_err;
+	int delivering; /* the owner's callback ran: destroy gives back the client */
 
 	struct buf line;    /* a partial watch line, or an error body */
 	long stream_status; /* of a watch, from its first chunk */
 	enum kube_err stream_err;
-	int in_lines;  /* inside the line callback */
-	int cancelled; /* kube_cancel ran inside the line callback */
 
 	TAILQ_ENTRY(kube_call) entry;
 };
 
-static struct metric *kube_m_requests;
+#define KUBE_CALL(rc) ((struct kube_call *)(void *)(rc))
 
-static void kube_call_begin(struct kube_call *call);
-static void kube_call_on_http(const struct http_resp *hr, void *arg);
+static const struct rpc_ops kube_rpc_ops;
+
+static struct metric *kube_m_requests;
 
 static void
 kube_metrics_init(void)
@@ -202,46 +184,13 @@ kube_client_destroy(struct kube_client *c)
 	free(c);
 }
 
-/* Stops whatever the call waits for; afterwards nothing can reach it. */
+/* Wipes and frees the header copy of an attempt. */
 static void
-kube_call_detach(struct kube_call *call)
+kube_call_drop_authz(struct kube_call *call)
 {
-	switch (call->state) {
-	case KUBE_CALL_THROTTLED:
-		if (call->wait != NULL)
-			ratelimit_cancel(call->c->rl, call->wait);
-		call->wait = NULL;
-		break;
-	case KUBE_CALL_AUTHORIZING:
-		if (call->ticket != NULL)
-			call->ticket->call = NULL;
-		call->ticket = NULL;
-		break;
-	case KUBE_CALL_SENT:
-		if (call->req != NULL)
-			http_req_cancel(call->req);
-		call->req = NULL;
-		break;
-	case KUBE_CALL_WAITING:
-	case KUBE_CALL_CALLING:
-		break;
-	}
-	if (call->timer != NULL)
-		evtimer_del(call->timer);
-}
-
-static void
-kube_call_free(struct kube_call *call)
-{
-	TAILQ_REMOVE(&call->c->calls, call, entry);
-	if (call->timer != NULL)
-		event_free(call->timer);
-	buf_free(&call->line);
-	free(call->fail_msg);
-	free(call->path);
-	free(call->resource);
-	free(call->body);
-	free(call);
+	if (call->authz != NULL)
+		explicit_bzero(call->authz, strlen(call->authz));
+	xfree_ptr(&call->authz);
 }
 
 void
@@ -251,16 +200,10 @@ kube_client_free(struct kube_client *c)
 
 	if (c == NULL)
 		return;
+	/* Calls being delivered or handing out lines go when they are done. */
 	for (call = TAILQ_FIRST(&c->calls); call != NULL; call = next) {
 		next = TAILQ_NEXT(call, entry);
-		if (call->state == KUBE_CALL_CALLING || call->in_lines) {
-			/* Its callback is running; the code around it frees it. */
-			kube_call_detach(call);
-			call->cancelled = 1;
-			continue;
-		}
-		kube_call_detach(call);
-		kube_call_free(call);
+		rpc_cancel(&call->rpc);
 	}
 	if (c->busy > 0)
 		c->closing = 1;
@@ -285,6 +228,7 @@ kube_call_new(struct kube_client *c, const char *method, const char *path, kube_
 	struct kube_call *call = xcalloc(1, sizeof *call);
 	int collection;
 
+	rpc_init(&call->rpc, &kube_rpc_ops);
 	call->c = c;
 	call->method = method;
 	call->path = xstrdup(path);
@@ -310,69 +254,6 @@ kube_call_set_body(struct kube_call *call, const char *body, size_t len, const c
 	call->content_type = ctype;
 }
 
-static void kube_call_on_timer(evutil_socket_t fd, short what, void *arg);
-
-static void
-kube_call_arm(struct kube_call *call, uint64_t ms)
-{
-	struct timeval tv;
-
-	if (call->timer == NULL)
-		call->timer = evtimer_new(loop_base(), kube_call_on_timer, call);
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	call->state = KUBE_CALL_WAITING;
-	evtimer_add(call->timer, &tv);
-}
-
-/* Reports a failure from the timer, never from the caller's own stack. */
-static void
-kube_call_fail_later(struct kube_call *call, enum kube_err err, const char *msg)
-{
-	free(call->fail_msg);
-	call->fail_msg = xstrdup(msg);
-	call->fail_err = err;
-	kube_call_arm(call, 0);
-}
-
-/* Runs the done callback with resp, then frees the call. */
-static void
-kube_call_deliver(struct kube_call *call, const struct kube_resp *resp)
-{
-	struct kube_client *c = call->c;
-
-	call->state = KUBE_CALL_CALLING;
-	c->busy++;
-	if (call->cb != NULL)
-		call->cb(resp, call->arg);
-	kube_call_free(call);
-	kube_client_unbusy(c);
-}
-
-static void
-kube_call_deliver_failure(struct kube_call *call)
-{
-	struct kube_resp resp;
-
-	memset(&resp, 0, sizeof resp);
-	resp.err = call->fail_err;
-	resp.reason = "";
-	resp.message = call->fail_msg != NULL ? call->fail_msg : "";
-	resp.body.p = "";
-	kube_call_deliver(call, &resp);
-}
-
-static void
-kube_call_on_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct kube_call *call = arg;
-
-	if (call->fail_msg != NULL)
-		kube_call_deliver_failure(call);
-	else
-		kube_call_begin(call);
-}
-
 /* Chooses the timeout of a watch from its timeoutSeconds: the server ends it by then. */
 static uint64_t
 kube_watch_timeout(const char *path)
@@ -390,9 +271,88 @@ kube_watch_timeout(const char *path)
 
 static int kube_call_on_data(const char *p, size_t len, void *arg);
 
+/* ---- the protocol's operations for core/rpc.h ---- */
+
 static void
-kube_call_send(struct kube_call *call, const char *authz)
+kube_call_on_auth(const char *authorization, const char *error, void *arg)
 {
+	struct kube_call *call = arg;
+	char *msg;
+
+	kube_call_drop_authz(call);
+	free(call->auth_error);
+	call->auth_error = NULL;
+	if (authorization != NULL)
+		call->authz = xstrdup(authorization);
+	else if (error != NULL)
+		call->auth_error = xasprintf("no credentials for the API server: %s", error);
+	if (call->auth_inline) {
+		call->auth_answered = 1;
+		return;
+	}
+	msg = call->auth_error;
+	call->auth_error = NULL;
+	if (msg != NULL)
+		call->fail_err = KUBE_ERR_AUTH;
+	rpc_authorized(&call->rpc, msg);
+	free(msg);
+}
+
+static int
+kube_rpc_authorize(struct rpc_call *rc, char **cause)
+{
+	struct kube_call *call = KUBE_CALL(rc);
+	struct kube_client *c = call->c;
+
+	if (c->auth == NULL) {
+		kube_call_drop_authz(call);
+		if (c->static_authz != NULL)
+			call->authz = xstrdup(c->static_authz);
+		return 1;
+	}
+	call->auth_inline = 1;
+	call->auth_answered = 0;
+	kube_auth_get(c->auth, kube_call_on_auth, call);
+	call->auth_inline = 0;
+	if (!call->auth_answered)
+		return 0;
+	if (call->auth_error != NULL) {
+		call->fail_err = KUBE_ERR_AUTH;
+		*cause = call->auth_error;
+		call->auth_error = NULL;
+		return -1;
+	}
+	return 1;
+}
+
+static void
+kube_rpc_unauthorize(struct rpc_call *rc)
+{
+	struct kube_call *call = KUBE_CALL(rc);
+
+	if (call->c->auth != NULL)
+		kube_auth_cancel(call->c->auth, kube_call_on_auth, call);
+}
+
+static void
+kube_rpc_invalidate(struct rpc_call *rc)
+{
+	struct kube_call *call = KUBE_CALL(rc);
+
+	if (call->c->auth != NULL)
+		kube_auth_invalidate(call->c->auth);
+}
+
+static struct ratelimit *
+kube_rpc_limiter(struct rpc_call *rc)
+{
+	return KUBE_CALL(rc)->c->rl;
+}
+
+static struct http_req *
+kube_rpc_encode(struct rpc_call *rc, char **cause)
+{
+	struct kube_call *call = KUBE_CALL(rc);
 	struct kube_client *c = call->c;
 	struct http_tls tls = {NULL, c->ca_pem, c->cert_pem, c->key_pem, c->insecure};
 	char *url = xasprintf("%s%s", c->server, call->path);
@@ -400,8 +360,9 @@ kube_call_send(struct kube_call *call, const char *authz)
 
 	free(url);
 	http_req_header(r, "Accept", "application/json");
-	if (authz != NULL)
-		http_req_header(r, "Authorization", authz);
+	if (call->authz != NULL)
+		http_req_header(r, "Authorization", call->authz);
+	kube_call_drop_authz(call);
 	if (c->user_agent != NULL)
 		http_req_header(r, "User-Agent", c->user_agent);
 	if (call->content_type != NULL)
@@ -421,66 +382,7 @@ kube_call_send(struct kube_call *call, const char *authz)
 		http_req_timeout(r, c->timeout_ms);
 		http_req_max_body(r, c->max_body);
 	}
-	call->req = r;
-	call->state = KUBE_CALL_SENT;
-	http_req_start(r, kube_call_on_http, call);
-}
-
-static void
-kube_call_on_auth(const char *authorization, const char *error, void *arg)
-{
-	struct kube_auth_ticket *t = arg;
-	struct kube_call *call = t->call;
-	char *msg;
-
-	free(t);
-	if (call == NULL)
-		return; /* cancelled meanwhile */
-	call->ticket = NULL;
-	if (authorization == NULL && error != NULL) {
-		msg = xasprintf("no credentials for the API server: %s", error);
-		kube_call_fail_later(call, KUBE_ERR_AUTH, msg);
-		free(msg);
-		return;
-	}
-	kube_call_send(call, authorization);
-}
-
-static void
-kube_call_authorize(struct kube_call *call)
-{
-	struct kube_client *c = call->c;
-	struct kube_auth_ticket *t;
-
-	call->wait = NULL;
-	if (c->auth == NULL) {
-		kube_call_send(call, c->static_authz);
-		return;
-	}
-	t = xcalloc(1, sizeof *t);
-	t->call = call;
-	call->ticket = t;
-	call->state = KUBE_CALL_AUTHORIZING;
-	kube_auth_get(c->auth, kube_call_on_auth, t);
-}
-
-static void
-kube_call_on_token(void *arg)
-{
-	kube_call_authorize(arg);
-}
-
-/* (Re)starts an attempt: a token of the limiter, credentials, then the request. */
-static void
-kube_call_begin(struct kube_call *call)
-{
-	struct kube_client *c = call->c;
-
-	call->state = KUBE_CALL_THROTTLED;
-	call->wait = NULL;
-	if (c->rl != NULL && !ratelimit_acquire(c->rl, kube_call_on_token, call, &call->wait))
-		return;
-	kube_call_authorize(call);
+	return r;
 }
 
 /* ---- answers ---- */
@@ -565,46 +467,73 @@ kube_call_count(struct kube_call *call, const struct http_resp *hr)
 	metrics_inc(kube_m_requests, call->verb, call->resource, code);
 }
 
-/* Whether an answer is retried here rather than reported; arranges the retry. */
-static int
-kube_call_retry(struct kube_call *call, const struct http_resp *hr)
+static enum rpc_verdict
+kube_rpc_judge(struct rpc_call *rc, const struct http_resp *hr, uint64_t *delay_ms)
 {
+	struct kube_call *call = KUBE_CALL(rc);
 	struct kube_client *c = call->c;
 	uint64_t after;
 
-	if (hr->err != HTTP_ERR_NONE)
-		return 0;
-	if (hr->status == 401 && c->auth != NULL && !call->reauthed) {
-		call->reauthed = 1;
-		kube_auth_invalidate(c->auth);
-		kube_call_begin(call);
-		return 1;
-	}
+	kube_call_count(call, hr);
+	call->hr = hr;
+	if (call->stream_err != KUBE_OK || hr->err != HTTP_ERR_NONE)
+		return RPC_DELIVER;
+	if (hr->status == 401 && c->auth != NULL && !rc->reauthed)
+		return RPC_REAUTH;
 	if (hr->status != 429 && (hr->status < 500 || hr->status > 599))
-		return 0;
+		return RPC_DELIVER;
 	after = kube_retry_after_ms(hr);
-	if (after == 0 || call->retries >= c->max_retries)
-		return 0;
-	call->retries++;
+	if (after == 0 || rc->retries >= c->max_retries)
+		return RPC_DELIVER;
 	log_debug("retrying a Kubernetes request", "verb", call->verb, "path", call->path, "status",
 	          hr->status == 429 ? "429" : "5xx");
-	kube_call_arm(call, after);
-	return 1;
+	call->hr = NULL;
+	*delay_ms = after;
+	return RPC_RETRY;
 }
 
 static void
-kube_call_on_http(const struct http_resp *hr, void *arg)
+kube_rpc_failed(struct rpc_call *rc, const char *cause)
 {
-	struct kube_call *call = arg;
+	struct kube_call *call = KUBE_CALL(rc);
+
+	free(call->fail_msg);
+	call->fail_msg = xstrdup(cause);
+	if (call->fail_err == KUBE_OK)
+		call->fail_err = KUBE_ERR_AUTH;
+	call->hr = NULL;
+}
+
+/* Runs the owner's callback with resp; the client stays busy until the call is destroyed. */
+static void
+kube_call_deliver(struct kube_call *call, const struct kube_resp *resp)
+{
+	call->c->busy++;
+	call->delivering = 1;
+	if (call->cb != NULL)
+		call->cb(resp, call->arg);
+}
+
+/* The answer judged last, or the failure found before one, to the owner. */
+static void
+kube_rpc_deliver(struct rpc_call *rc)
+{
+	struct kube_call *call = KUBE_CALL(rc);
+	const struct http_resp *hr = call->hr;
 	struct kube_resp resp;
 	char *reason = NULL, *message = NULL;
-	struct span body = hr->body;
+	struct span body;
 
-	call->req = NULL;
-	kube_call_count(call, hr);
-	if (call->stream_err == KUBE_OK && kube_call_retry(call, hr))
-		return;
 	memset(&resp, 0, sizeof resp);
+	if (hr == NULL) {
+		resp.err = call->fail_err;
+		resp.reason = "";
+		resp.message = call->fail_msg != NULL ? call->fail_msg : "";
+		resp.body.p = "";
+		kube_call_deliver(call, &resp);
+		return;
+	}
+	body = hr->body;
 	resp.status = hr->status;
 	if (call->watch) {
 		body.p = buf_str(&call->line);
@@ -624,10 +553,44 @@ kube_call_on_http(const struct http_resp *hr, void *arg)
 		kube_status_decode(hr->status, body, &reason, &message);
 	resp.reason = reason != NULL ? reason : "";
 	resp.message = message != NULL ? message : "";
+	call->hr = NULL;
 	kube_call_deliver(call, &resp);
 	free(reason);
 	free(message);
 }
+
+static void
+kube_rpc_destroy(struct rpc_call *rc)
+{
+	struct kube_call *call = KUBE_CALL(rc);
+	struct kube_client *c = call->c;
+	int delivered = call->delivering;
+
+	TAILQ_REMOVE(&c->calls, call, entry);
+	kube_call_drop_authz(call);
+	free(call->auth_error);
+	buf_free(&call->line);
+	free(call->fail_msg);
+	free(call->path);
+	free(call->resource);
+	free(call->body);
+	free(call);
+	if (delivered)
+		kube_client_unbusy(c);
+}
+
+static const struct rpc_ops kube_rpc_ops = {
+    .name = "kube",
+    .authorize = kube_rpc_authorize,
+    .unauthorize = kube_rpc_unauthorize,
+    .invalidate = kube_rpc_invalidate,
+    .limiter = kube_rpc_limiter,
+    .encode = kube_rpc_encode,
+    .judge = kube_rpc_judge,
+    .failed = kube_rpc_failed,
+    .deliver = kube_rpc_deliver,
+    .destroy = kube_rpc_destroy,
+};
 
 /* Hands one complete line to the owner; -1 stops the stream. */
 static int
@@ -638,11 +601,11 @@ kube_call_line(struct kube_call *call, const char *p, size_t len)
 	if (len == 0)
 		return 0;
 	if (call->line_cb(p, len, call->arg) != 0) {
-		if (!call->cancelled)
+		if (!call->rpc.cancelled)
 			call->stream_err = KUBE_ERR_STOPPED;
 		return -1;
 	}
-	return call->cancelled ? -1 : 0;
+	return call->rpc.cancelled ? -1 : 0;
 }
 
 /* Splits a chunk into lines; keeps a partial last line for the next chunk. */
@@ -686,20 +649,18 @@ kube_call_on_data(const char *p, size_t len, void *arg)
 	int rc;
 
 	if (call->stream_status == 0)
-		call->stream_status = http_req_status(call->req);
+		call->stream_status = http_req_status(call->rpc.req);
 	if (call->stream_status != 200) {
 		if (call->line.len + len <= KUBE_MAX_ERROR_BODY)
 			buf_add(&call->line, p, len);
 		return 0;
 	}
-	call->in_lines = 1;
+	/* The owner may cancel the watch, or free the client, from its line callback. */
+	rpc_hold(&call->rpc);
 	c->busy++;
 	rc = kube_call_split(call, p, len);
-	call->in_lines = 0;
-	if (call->cancelled) {
-		kube_call_free(call);
+	if (rpc_release(&call->rpc))
 		rc = -1;
-	}
 	kube_client_unbusy(c);
 	return rc;
 }
@@ -709,7 +670,7 @@ kube_call_on_data(const char *p, size_t len, void *arg)
 static struct kube_call *
 kube_call_start(struct kube_call *call)
 {
-	kube_call_begin(call);
+	rpc_start(&call->rpc, 0);
 	return call;
 }
 
@@ -794,11 +755,36 @@ kube_watch(struct kube_client *c, const char *path, size_t max_line, kube_line_c
 void
 kube_cancel(struct kube_call *call)
 {
-	if (call == NULL || call->state == KUBE_CALL_CALLING || call->cancelled)
-		return;
-	kube_call_detach(call);
-	if (call->in_lines)
-		call->cancelled = 1; /* kube_call_on_data frees it when the callback returns */
-	else
-		kube_call_free(call);
+	if (call != NULL)
+		rpc_cancel(&call->rpc);
+}
+
+static void *
+kube_client_io_send(void *ctx, const char *method, const char *path, const char *body, size_t len,
+                    kube_cb cb, void *arg)
+{
+	if (strcmp(method, "GET") == 0)
+		return kube_get(ctx, path, cb, arg);
+	if (strcmp(method, "POST") == 0)
+		return kube_post(ctx, path, body, len, cb, arg);
+	if (strcmp(method, "PUT") == 0)
+		return kube_put(ctx, path, body, len, cb, arg);
+	if (strcmp(method, "PATCH") == 0)
+		return kube_patch(ctx, path, KUBE_PATCH_MERGE, body, len, NULL, 0, cb, arg);
+	return kube_delete(ctx, path, cb, arg);
+}
+
+static void
+kube_client_io_cancel(void *ctx, void *call)
+{
+	(void)ctx;
+	kube_cancel(call);
+}
+
+void
+kube_client_io(struct kube_client *c, struct kube_io *io)
+{
+	io->send = kube_client_io_send;
+	io->cancel = kube_client_io_cancel;
+	io->ctx = c;
 }

@@ -124,6 +124,23 @@ struct kube_call *kube_delete(struct kube_client *c, const char *path, kube_cb c
  * should have ended it. Calling kube_cancel() on the watch from its own
  * line callback is allowed.
  */
+/*
+ * What a component that makes raw requests goes through (leader election,
+ * events): the client itself, or a stand-in in tests. send() starts a
+ * request (GET, POST, PUT, DELETE, or PATCH with a JSON merge patch) with
+ * path and JSON body (NULL for none) and returns a handle for cancel(); cb
+ * runs later, never inside send, as for the client's own calls.
+ */
+struct kube_io {
+	void *(*send)(void *ctx, const char *method, const char *path, const char *body, size_t len,
+	              kube_cb cb, void *arg);
+	void (*cancel)(void *ctx, void *call);
+	void *ctx;
+};
+
+/* The io that is c itself. */
+void kube_client_io(struct kube_client *c, struct kube_io *io);
+
 struct kube_call *kube_watch(struct kube_client *c, const char *path, size_t max_line,
                              kube_line_cb line_cb, kube_cb done_cb, void *arg);
 void kube_cancel(struct kube_call *call);

@@ -24,6 +24,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "core/url.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
@@ -283,6 +284,24 @@ kube_config_server(const char *s)
 	return out;
 }
 
+/* Whether curl reads server as an http(s) URL with a host and nothing after the path. */
+static int
+kube_config_server_ok(const char *server)
+{
+	struct url u;
+	char *why = NULL;
+	int ok;
+
+	if (url_parse(server, &u, &why) != 0) {
+		free(why);
+		return 0;
+	}
+	ok = (strcmp(u.scheme, "https") == 0 || strcmp(u.scheme, "http") == 0) && !u.has_user &&
+	     !u.has_query && !u.has_fragment;
+	url_clear(&u);
+	return ok;
+}
+
 static int
 kube_config_cluster(struct kube_config_res *r, size_t i)
 {
@@ -297,8 +316,7 @@ kube_config_cluster(struct kube_config_res *r, size_t i)
 		goto out;
 	}
 	r->out->server = kube_config_server(v[KUBE_CONFIG_CL_SERVER].s);
-	if (strncmp(r->out->server, "https://", 8) != 0 &&
-	    strncmp(r->out->server, "http://", 7) != 0) {
+	if (!kube_config_server_ok(r->out->server)) {
 		sub = xasprintf("%s.server", path);
 		kube_config_fail(r, &v[KUBE_CONFIG_CL_SERVER], sub,
 		                 "\"%.100s\" is not an http or https URL",

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/codec.h"
 #include "core/buf.h"
 #include "core/xmalloc.h"
 #include "core/yamlev.h"
@@ -162,7 +163,7 @@ kube_config_yaml_store(struct kube_config_yaml *y, const yaml_mark_t *mark, cons
 		v->len = strlen(v->s);
 		break;
 	case KUBE_CONFIG_B64:
-		if (kube_base64_decode(text, len, &raw, &v->len) == -1)
+		if (codec_base64_decode(text, len, &raw, &v->len) == -1)
 			return yamlev_err(&y->r, mark, path, "not valid base64");
 		v->s = (char *)raw;
 		break;

@@ -72,7 +72,7 @@ struct kube_events_obj {
 TAILQ_HEAD(kube_events_objs, kube_events_obj);
 
 struct kube_events {
-	struct kube_events_io io;
+	struct kube_io io;
 	struct kube_events_opts o;
 	char *controller, *instance;
 	const struct kube_resource *res;
@@ -95,22 +95,6 @@ static struct metric *kube_events_metric;
 
 static void kube_events_on_timer(evutil_socket_t fd, short what, void *arg);
 static void kube_events_pump(struct kube_events *ev, uint64_t now);
-
-static void *
-kube_events_client_send(void *ctx, const char *method, const char *path, const char *body,
-                        size_t len, kube_cb cb, void *arg)
-{
-	if (strcmp(method, "PATCH") == 0)
-		return kube_patch(ctx, path, KUBE_PATCH_MERGE, body, len, NULL, 0, cb, arg);
-	return kube_post(ctx, path, body, len, cb, arg);
-}
-
-static void
-kube_events_client_cancel(void *ctx, void *call)
-{
-	(void)ctx;
-	kube_cancel(call);
-}
 
 static const char *
 kube_events_type_name(enum kube_event_type type)
@@ -196,9 +180,7 @@ kube_events_create(struct kube_client *c, const struct kube_events_opts *opts)
 	if (ev->o.io != NULL) {
 		ev->io = *ev->o.io;
 	} else {
-		ev->io.send = kube_events_client_send;
-		ev->io.cancel = kube_events_client_cancel;
-		ev->io.ctx = c;
+		kube_client_io(c, &ev->io);
 	}
 	ev->o.io = NULL;
 	ev->controller =

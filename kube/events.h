@@ -68,18 +68,6 @@ struct kube_event_ref {
 	const char *resource_version; /* may be NULL */
 };
 
-/*
- * How requests leave: by default through the kube client. send starts one
- * request (method "POST" or "PATCH", the latter a JSON merge patch) and
- * returns a handle for cancel; cb must run later, never inside send.
- */
-struct kube_events_io {
-	void *(*send)(void *ctx, const char *method, const char *path, const char *body, size_t len,
-	              kube_cb cb, void *arg);
-	void (*cancel)(void *ctx, void *call);
-	void *ctx;
-};
-
 /* Zero fields take the defaults in brackets. */
 struct kube_events_opts {
 	const char *controller; /* reportingController, source.component [KUBE_EVENTS_CONTROLLER] */
@@ -95,7 +83,7 @@ struct kube_events_opts {
 	size_t max_queue;                     /* [256] */
 	size_t max_series;                    /* [4096] */
 	size_t max_objects;                   /* [4096] */
-	const struct kube_events_io *io;      /* [the client] */
+	const struct kube_io *io;             /* [the client] */
 };
 
 /* Borrows c (NULL only with opts->io), which must outlive the recorder. */

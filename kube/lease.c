@@ -18,6 +18,7 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/codec.h"
 #include "core/jenc.h"
 #include "core/jtok.h"
 #include "core/log.h"
@@ -56,7 +57,7 @@ struct kube_lease_record {
 };
 
 struct kube_lease {
-	struct kube_lease_io io;
+	struct kube_io io;
 	struct kube_lease_opts o;
 	char *ns, *name, *identity;
 	char *coll_path, *obj_path;
@@ -78,24 +79,6 @@ static struct metric *kube_lease_m_leader;
 static struct metric *kube_lease_m_transitions;
 
 static void kube_lease_arm(struct kube_lease *l);
-
-static void *
-kube_lease_client_send(void *ctx, const char *method, const char *path, const char *body,
-                       size_t len, kube_cb cb, void *arg)
-{
-	if (strcmp(method, "GET") == 0)
-		return kube_get(ctx, path, cb, arg);
-	if (strcmp(method, "POST") == 0)
-		return kube_post(ctx, path, body, len, cb, arg);
-	return kube_put(ctx, path, body, len, cb, arg);
-}
-
-static void
-kube_lease_client_cancel(void *ctx, void *call)
-{
-	(void)ctx;
-	kube_cancel(call);
-}
 
 static const char *
 kube_lease_state_name(enum kube_lease_state s)
@@ -235,7 +218,6 @@ kube_lease_default_identity(void)
 {
 	unsigned char rnd[8];
 	char host[256], hex[17];
-	size_t i;
 
 	if (gethostname(host, sizeof host) != 0)
 		snprintf(host, sizeof host, "pca-issuer");
@@ -245,8 +227,7 @@ kube_lease_default_identity(void)
 		    clock_mono_ms() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)clock_wall_ms();
 		memcpy(rnd, &v, sizeof rnd);
 	}
-	for (i = 0; i < sizeof rnd; i++)
-		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	codec_hex(rnd, sizeof rnd, hex);
 	return xasprintf("%s_%s", host, hex);
 }
 
@@ -310,9 +291,7 @@ kube_lease_create(struct kube_client *c, const struct kube_lease_opts *opts,
 	if (o.io != NULL) {
 		l->io = *o.io;
 	} else {
-		l->io.send = kube_lease_client_send;
-		l->io.cancel = kube_lease_client_cancel;
-		l->io.ctx = c;
+		kube_client_io(c, &l->io);
 	}
 	l->ns = xstrdup(o.namespace);
 	l->name = xstrdup(o.name);

@@ -52,18 +52,6 @@ struct kube_lease;
 	"1 while this replica leads (holds the leader Lease, or runs without leader "              \
 	"election), else 0."
 
-/*
- * How requests leave: by default through the kube client. send starts one
- * request (method "GET", "POST" or "PUT"; body NULL for GET) and returns a
- * handle for cancel; cb must run later, never inside send.
- */
-struct kube_lease_io {
-	void *(*send)(void *ctx, const char *method, const char *path, const char *body, size_t len,
-	              kube_cb cb, void *arg);
-	void (*cancel)(void *ctx, void *call);
-	void *ctx;
-};
-
 struct kube_lease_opts {
 	const char *namespace;      /* required */
 	const char *name;           /* required: the Lease's name */
@@ -81,7 +69,7 @@ struct kube_lease_opts {
 	/* The holder seen changed; "" once a leader released the Lease. */
 	void (*on_new_leader)(const char *identity, void *arg);
 	void *arg;
-	const struct kube_lease_io *io; /* [the client] */
+	const struct kube_io *io; /* [the client] */
 };
 
 /*

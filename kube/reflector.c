@@ -26,6 +26,7 @@
 
 #include "core/backoff.h"
 #include "core/clock.h"
+#include "core/codec.h"
 #include "core/health.h"
 #include "core/jtok.h"
 #include "core/log.h"
@@ -327,14 +328,11 @@ kube_refl_set_rv(struct kube_reflector *r, const char *rv)
 
 /* ---- what is remembered of an object ---- */
 
+/* A lower-case hex digit's value, or -1: only canonical UUIDs are packed. */
 static int
 kube_refl_hex(char ch)
 {
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
+	return ch >= 'A' && ch <= 'F' ? -1 : codec_hex_digit(ch);
 }
 
 /* The uid as 16 bytes when it is a lower-case UUID, else a hash of it. */
@@ -381,7 +379,6 @@ kube_track_set_rv(struct kube_track *t, const char *rv)
 static void
 kube_track_strings(const struct kube_track *t, char uid[37], char rv[21])
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t i, o = 0;
 
 	uid[0] = rv[0] = '\0';
@@ -389,10 +386,9 @@ kube_track_strings(const struct kube_track *t, char uid[37], char rv[21])
 		for (i = 0; i < 16; i++) {
 			if (i == 4 || i == 6 || i == 8 || i == 10)
 				uid[o++] = '-';
-			uid[o++] = hex[t->uid[i] >> 4];
-			uid[o++] = hex[t->uid[i] & 15];
+			codec_hex(&t->uid[i], 1, uid + o);
+			o += 2;
 		}
-		uid[o] = '\0';
 	}
 	if (t->flags & KUBE_TRACK_RV_NUM)
 		snprintf(rv, 21, "%llu", (unsigned long long)t->rv);

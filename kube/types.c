@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/codec.h"
 #include "core/jtok.h"
 #include "core/xmalloc.h"
 #include "kube/types.h"
@@ -297,7 +298,7 @@ kube_dec_request(struct kube_dec *k, int spec, struct kube_cr *cr)
 	kube_dec_str(k, spec, "spec", "request", &b64);
 	kube_dec_required(k, "spec", "request", b64);
 	if (b64 != NULL && *b64 != '\0' &&
-	    kube_base64_decode(b64, strlen(b64), &cr->csr_pem, &cr->csr_len) != 0)
+	    codec_base64_decode(b64, strlen(b64), &cr->csr_pem, &cr->csr_len) != 0)
 		kube_dec_fail(k, "spec.request is not valid base64");
 	free(b64);
 }
@@ -306,11 +307,12 @@ static void
 kube_dec_duration(struct kube_dec *k, int spec, struct kube_cr *cr)
 {
 	char *s = NULL;
+	int64_t ns = 0;
 
 	kube_dec_str(k, spec, "spec", "duration", &s);
-	if (s != NULL && kube_duration_parse(s, &cr->duration_s) != 0)
+	if (s != NULL && codec_duration_parse(s, &ns, NULL) != 0)
 		kube_dec_fail(k, "spec.duration \"%s\" is not a duration such as \"2160h0m0s\"", s);
-	else if (cr->duration_s < 0)
+	else if ((cr->duration_s = ns / 1000000000) < 0) /* whole seconds, toward zero */
 		kube_dec_fail(k, "spec.duration \"%s\" is negative", s);
 	free(s);
 }

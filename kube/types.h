@@ -110,17 +110,6 @@ int kube_issuer_decode(const char *json, size_t len, int cluster, struct kube_is
                        char **cause);
 
 /*
- * Standard base64, padded or not, line breaks skipped. 0 with *out (the
- * caller's, NUL-terminated beyond *outlen) or -1 with *out NULL.
- */
-int kube_base64_decode(const char *s, size_t len, unsigned char **out, size_t *outlen);
-/*
- * A Go duration string ("2160h0m0s", "1.5h", "90m", "0") in whole seconds,
- * truncated toward zero; -1 for what Go's time.ParseDuration refuses.
- */
-int kube_duration_parse(const char *s, int64_t *seconds);
-
-/*
  * Decodes a Secret GET answer and copies the base64-decoded values of the
  * named keys (any may be NULL); a key that is absent leaves its output NULL.
  * The values are the caller's and should be wiped after use.

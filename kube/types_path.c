@@ -9,32 +9,15 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/codec.h"
 #include "core/xmalloc.h"
 #include "kube/client.h"
-
-static int
-kube_is_unreserved(unsigned char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-	       ch == '-' || ch == '.' || ch == '_' || ch == '~';
-}
 
 /* Appends s percent-encoded: everything but RFC 3986's unreserved bytes. */
 static void
 kube_escape(struct buf *b, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (kube_is_unreserved(*p)) {
-			buf_addc(b, (char)*p);
-			continue;
-		}
-		buf_addc(b, '%');
-		buf_addc(b, hex[*p >> 4]);
-		buf_addc(b, hex[*p & 15]);
-	}
+	codec_pct_encode(b, s, strlen(s), NULL);
 }
 
 static void

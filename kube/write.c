@@ -12,9 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "core/clock.h"
+#include "core/codec.h"
 #include "core/jenc.h"
 #include "core/jtok.h"
 #include "core/log.h"
@@ -384,13 +383,12 @@ kube_write_issuer_status_body(struct buf *out, const struct kube_issuer *iss,
 static void
 kube_write_b64(struct jenc *e, const char *key, const char *pem)
 {
-	size_t len = strlen(pem);
-	unsigned char *b64 = xmalloc(4 * ((len + 2) / 3) + 1);
-	int n = EVP_EncodeBlock(b64, (const unsigned char *)pem, (int)len);
+	struct buf b64 = BUF_INIT;
 
+	codec_base64_encode(&b64, pem, strlen(pem));
 	jenc_key(e, key);
-	jenc_strn(e, (const char *)b64, (size_t)n);
-	free(b64);
+	jenc_strn(e, buf_str(&b64), b64.len);
+	buf_free(&b64);
 }
 
 void

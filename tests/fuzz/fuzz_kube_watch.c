@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/codec.h"
 #include "core/http.h"
 #include "core/jtok.h"
 #include "core/log.h"
@@ -203,12 +204,12 @@ fuzz_scalars(const char *p, size_t len)
 	size_t n;
 	int64_t secs;
 
-	if (kube_base64_decode(p, len, &out, &n) == 0) {
+	if (codec_base64_decode(p, len, &out, &n) == 0) {
 		fuzz_check(out != NULL && n <= len && out[n] == '\0');
 		free(out);
 	} else
 		fuzz_check(out == NULL);
-	(void)kube_duration_parse(s, &secs);
+	(void)codec_duration_parse(s, &secs, NULL);
 	free(s);
 }
 

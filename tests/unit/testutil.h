@@ -4,7 +4,8 @@
  * prints "N passed, N failed" and the exit code ctest reads.
  *
  * CHECK* macros record a failure with file:line and carry on, so one run
- * shows every broken expectation.
+ * shows every broken expectation. A test that makes no check at all fails:
+ * it proves nothing.
  */
 #ifndef PCA_TESTS_TESTUTIL_H
 #define PCA_TESTS_TESTUTIL_H
@@ -14,12 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int test_failed_checks;
+static int test_failed_checks, test_checks;
 static int test_passed, test_failed;
 static const char *test_current = "";
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \
+		test_checks++;                                                                     \
 		if (!(cond)) {                                                                     \
 			fprintf(stderr, "%s:%d: %s: CHECK(%s) failed\n", __FILE__, __LINE__,       \
 			        test_current, #cond);                                              \
@@ -29,6 +31,7 @@ static const char *test_current = "";
 
 #define CHECK_INT(a, b)                                                                            \
 	do {                                                                                       \
+		test_checks++;                                                                     \
 		long long check_a_ = (long long)(a), check_b_ = (long long)(b);                    \
 		if (check_a_ != check_b_) {                                                        \
 			fprintf(stderr, "%s:%d: %s: %s == %lld, expected %s == %lld\n", __FILE__,  \
@@ -39,6 +42,7 @@ static const char *test_current = "";
 
 #define CHECK_STR(a, b)                                                                            \
 	do {                                                                                       \
+		test_checks++;                                                                     \
 		const char *check_a_ = (a), *check_b_ = (b);                                       \
 		if (check_a_ == NULL || check_b_ == NULL || strcmp(check_a_, check_b_) != 0) {     \
 			fprintf(stderr, "%s:%d: %s: %s is \"%s\", expected \"%s\"\n", __FILE__,    \
@@ -51,6 +55,7 @@ static const char *test_current = "";
 /* Checks that haystack contains needle. */
 #define CHECK_CONTAINS(haystack, needle)                                                           \
 	do {                                                                                       \
+		test_checks++;                                                                     \
 		const char *check_h_ = (haystack), *check_n_ = (needle);                           \
 		if (check_h_ == NULL || strstr(check_h_, check_n_) == NULL) {                      \
 			fprintf(stderr, "%s:%d: %s: \"%s\" does not contain \"%s\"\n", __FILE__,   \
@@ -61,9 +66,13 @@ static const char *test_current = "";
 
 #define TEST(fn)                                                                                   \
 	do {                                                                                       \
-		int before_ = test_failed_checks;                                                  \
+		int before_ = test_failed_checks, checks_ = test_checks;                           \
 		test_current = #fn;                                                                \
 		fn();                                                                              \
+		if (test_checks == checks_) {                                                      \
+			fprintf(stderr, "%s: made no checks\n", #fn);                              \
+			test_failed_checks++;                                                      \
+		}                                                                                  \
 		if (test_failed_checks == before_) {                                               \
 			test_passed++;                                                             \
 			fprintf(stderr, "ok   %s\n", #fn);                                         \

@@ -39,6 +39,7 @@
 #include <event2/event.h>
 
 #include "aws/creds.h"
+#include "aws/arn.h"
 #include "aws/endpoint.h"
 #include "aws/pca.h"
 #include "core/backoff.h"

@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aws/arn.h"
 #include "aws/endpoint.h"
+#include "aws/partition.h"
 #include "core/xmalloc.h"
 #include "testutil.h"
 
@@ -91,7 +93,7 @@ static void
 check_region(const char *const *vars, const char *spec, const char *arn, const char *want)
 {
 	struct aws_creds_env e = env_of(vars);
-	char *cause = NULL, *r = aws_region_resolve(spec, arn, &e, &cause);
+	char *cause = NULL, *r = aws_endpoint_region(spec, arn, &e, &cause);
 
 	if (want == NULL) {
 		CHECK(r == NULL);

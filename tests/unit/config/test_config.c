@@ -161,15 +161,15 @@ test_defaults(void)
 	CHECK_INT(cfg.max_retry_duration_ms, 3600000);
 	CHECK_INT(cfg.shutdown_timeout_ms, 30000);
 	CHECK_INT(cfg.aws_request_timeout_ms, 30000);
-	CHECK(cfg.aws_rate_limits[CONFIG_AWS_ISSUE_CERTIFICATE] == 25.0);
-	CHECK(cfg.aws_rate_limits[CONFIG_AWS_GET_CERTIFICATE] == 75.0);
-	CHECK(cfg.aws_rate_limits[CONFIG_AWS_DESCRIBE_CA] == 20.0);
-	CHECK(cfg.aws_rate_limits[CONFIG_AWS_GET_CA_CERTIFICATE] == 20.0);
-	CHECK(cfg.aws_rate_limits[CONFIG_AWS_REVOKE_CERTIFICATE] == 20.0);
+	CHECK(cfg.aws_rate_limits[AWS_PCA_ISSUE_CERTIFICATE] == 25.0);
+	CHECK(cfg.aws_rate_limits[AWS_PCA_GET_CERTIFICATE] == 75.0);
+	CHECK(cfg.aws_rate_limits[AWS_PCA_DESCRIBE_CA] == 20.0);
+	CHECK(cfg.aws_rate_limits[AWS_PCA_GET_CA_CERTIFICATE] == 20.0);
+	CHECK(cfg.aws_rate_limits[AWS_PCA_REVOKE_CERTIFICATE] == 20.0);
 	CHECK_INT(cfg.log_format, LOG_FORMAT_JSON);
 	CHECK_INT(cfg.log_level, LOG_LEVEL_INFO);
 	CHECK_INT(cfg.nwarnings, 0);
-	CHECK_STR(config_aws_op_name(CONFIG_AWS_GET_CA_CERTIFICATE),
+	CHECK_STR(aws_pca_op_name(AWS_PCA_GET_CA_CERTIFICATE),
 	          "GetCertificateAuthorityCertificate");
 	config_free(&cfg);
 	config_free(&cfg); /* a freed config can be freed again */
@@ -231,8 +231,8 @@ test_every_flag(void)
 	CHECK_INT(cfg.max_retry_duration_ms, 7200000);
 	CHECK_INT(cfg.shutdown_timeout_ms, 0);
 	CHECK_INT(cfg.aws_request_timeout_ms, 1500);
-	CHECK(cfg.aws_rate_limits[CONFIG_AWS_ISSUE_CERTIFICATE] == 1.5);
-	CHECK(cfg.aws_rate_limits[CONFIG_AWS_GET_CERTIFICATE] == 75.0);
+	CHECK(cfg.aws_rate_limits[AWS_PCA_ISSUE_CERTIFICATE] == 1.5);
+	CHECK(cfg.aws_rate_limits[AWS_PCA_GET_CERTIFICATE] == 75.0);
 	CHECK_INT(cfg.log_format, LOG_FORMAT_TEXT);
 	CHECK_INT(cfg.log_level, LOG_LEVEL_WARN);
 	CHECK_STR(cfg.config_file, "/etc/pca-issuer/config.yaml");
@@ -496,10 +496,10 @@ test_flags_override_file(void)
 	CHECK_INT(cfg.leader_elect, 0);
 	CHECK_INT(cfg.log_level, LOG_LEVEL_DEBUG);
 	CHECK_INT(cfg.lease_duration_ms, 60000);
-	CHECK(cfg.aws_rate_limits[CONFIG_AWS_ISSUE_CERTIFICATE] == 10.0);
-	CHECK(cfg.aws_rate_limits[CONFIG_AWS_REVOKE_CERTIFICATE] == 4.0);
-	CHECK(cfg.aws_rate_limits[CONFIG_AWS_GET_CERTIFICATE] == 7.25);
-	CHECK(cfg.aws_rate_limits[CONFIG_AWS_DESCRIBE_CA] == 20.0);
+	CHECK(cfg.aws_rate_limits[AWS_PCA_ISSUE_CERTIFICATE] == 10.0);
+	CHECK(cfg.aws_rate_limits[AWS_PCA_REVOKE_CERTIFICATE] == 4.0);
+	CHECK(cfg.aws_rate_limits[AWS_PCA_GET_CERTIFICATE] == 7.25);
+	CHECK(cfg.aws_rate_limits[AWS_PCA_DESCRIBE_CA] == 20.0);
 	CHECK_STR(cfg.config_file, path);
 	config_free(&cfg);
 	unlink(path);
@@ -523,8 +523,8 @@ test_rate_limits(void)
 	struct config cfg;
 
 	CHECK(flags(&cfg, 3, repeated) == NULL);
-	CHECK(cfg.aws_rate_limits[CONFIG_AWS_ISSUE_CERTIFICATE] == 0.5);
-	CHECK(cfg.aws_rate_limits[CONFIG_AWS_DESCRIBE_CA] == 3.0);
+	CHECK(cfg.aws_rate_limits[AWS_PCA_ISSUE_CERTIFICATE] == 0.5);
+	CHECK(cfg.aws_rate_limits[AWS_PCA_DESCRIBE_CA] == 3.0);
 	config_free(&cfg);
 	expect_flag_error(2, unknown,
 	                  "flag --aws-rate-limit: \"SignCertificate\" is not a rate-limited "
@@ -747,9 +747,9 @@ test_yaml_full(void)
 	CHECK_INT(cfg.max_retry_duration_ms, 1800000);
 	CHECK_INT(cfg.shutdown_timeout_ms, 5000);
 	CHECK_INT(cfg.aws_request_timeout_ms, 10000);
-	CHECK(cfg.aws_rate_limits[CONFIG_AWS_ISSUE_CERTIFICATE] == 2.5);
-	CHECK(cfg.aws_rate_limits[CONFIG_AWS_GET_CA_CERTIFICATE] == 1.0);
-	CHECK(cfg.aws_rate_limits[CONFIG_AWS_GET_CERTIFICATE] == 75.0);
+	CHECK(cfg.aws_rate_limits[AWS_PCA_ISSUE_CERTIFICATE] == 2.5);
+	CHECK(cfg.aws_rate_limits[AWS_PCA_GET_CA_CERTIFICATE] == 1.0);
+	CHECK(cfg.aws_rate_limits[AWS_PCA_GET_CERTIFICATE] == 75.0);
 	CHECK_INT(cfg.log_format, LOG_FORMAT_TEXT);
 	CHECK_INT(cfg.log_level, LOG_LEVEL_WARN);
 	config_free(&cfg);
@@ -771,7 +771,7 @@ test_yaml_empty(void)
 	for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
 		CHECK(yaml(&cfg, texts[i]) == NULL);
 		CHECK_INT(cfg.lease_duration_ms, 15000);
-		CHECK(cfg.aws_rate_limits[CONFIG_AWS_ISSUE_CERTIFICATE] == 25.0);
+		CHECK(cfg.aws_rate_limits[AWS_PCA_ISSUE_CERTIFICATE] == 25.0);
 		config_free(&cfg);
 	}
 }
@@ -972,8 +972,8 @@ test_print_round_trip(void)
 	CHECK_STR(b.kube_context, a.kube_context);
 	CHECK_INT(b.health_addr.disabled, 1);
 	CHECK(b.kube_api_qps == 0.1);
-	CHECK(b.aws_rate_limits[CONFIG_AWS_ISSUE_CERTIFICATE] == 0.001);
-	CHECK(b.aws_rate_limits[CONFIG_AWS_REVOKE_CERTIFICATE] == 99999.5);
+	CHECK(b.aws_rate_limits[AWS_PCA_ISSUE_CERTIFICATE] == 0.001);
+	CHECK(b.aws_rate_limits[AWS_PCA_REVOKE_CERTIFICATE] == 99999.5);
 	CHECK_INT(b.max_watch_line_bytes, 1025);
 	CHECK_INT(b.lease_duration_ms, 3661000);
 	CHECK_CONTAINS(first, "leaderElection:\n  namespace: \"\"\n  id: \"a.b.c\"\n");

@@ -59,7 +59,7 @@ fake_cancel(void *ctx, void *call)
 	((struct fake_call *)call)->cancelled = 1;
 }
 
-static const struct kube_events_io fake_io = {fake_send, fake_cancel, NULL};
+static const struct kube_io fake_io = {fake_send, fake_cancel, NULL};
 
 /* Forgets the calls and sets the clock back for the next test. */
 static void

@@ -71,7 +71,7 @@ fake_cancel(void *ctx, void *call)
 	((struct fake_call *)call)->cancelled = 1;
 }
 
-static const struct kube_lease_io fake_io = {fake_send, fake_cancel, NULL};
+static const struct kube_io fake_io = {fake_send, fake_cancel, NULL};
 
 static void
 on_started(void *arg)
