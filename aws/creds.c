@@ -661,6 +661,6 @@ aws_creds_read_token(const char *path, char **out, char **cause)
 		*out = buf_steal(&b);
 	if (b.p != NULL)
 		explicit_bzero(b.p, b.len);
-	buf_free(&b);
+	buf_clear(&b);
 	return rc;
 }

@@ -379,7 +379,7 @@ aws_creds_profiles_load_one(struct aws_creds_profiles *ps, const char *path, int
 	}
 	if (b.p != NULL)
 		explicit_bzero(b.p, b.len);
-	buf_free(&b);
+	buf_clear(&b);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -638,7 +638,7 @@ aws_creds_plan_no_loop(const struct aws_creds_profiles *ps, const char *cur, con
 	*cause =
 	    xasprintf("%s: profile \"%s\": source_profile loop: %s%s",
 	              aws_creds_profiles_where(ps, cur, "source_profile"), cur, buf_str(&b), next);
-	buf_free(&b);
+	buf_clear(&b);
 	return -1;
 }
 

@@ -292,7 +292,7 @@ static void
 aws_pca_call_unlink_and_free(struct aws_pca_call *c)
 {
 	aws_pca_call_unlink(c);
-	buf_free(&c->body);
+	buf_clear(&c->body);
 	aws_pca_call_reset_outcome(c);
 	free(c);
 }

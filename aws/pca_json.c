@@ -25,7 +25,7 @@ aws_pca_json_kv_base64(struct jenc *e, const char *key, const unsigned char *p, 
 	codec_base64_encode(&b64, p, len);
 	jenc_key(e, key);
 	jenc_strn(e, buf_str(&b64), b64.len);
-	buf_free(&b64);
+	buf_clear(&b64);
 }
 
 static void

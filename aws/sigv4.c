@@ -232,7 +232,7 @@ aws_sigv4_canonical_uri(const char *path, int normalize)
 		path = buf_str(&raw);
 	}
 	sigv4_escape(&out, path, strlen(path), 1);
-	buf_free(&raw);
+	buf_clear(&raw);
 	return buf_steal(&out);
 }
 
@@ -259,10 +259,10 @@ sigv4_requote(const char *p, size_t len)
 		i += 2;
 	}
 	sigv4_escape(&out, raw.p == NULL ? "" : raw.p, raw.len, 0);
-	buf_free(&raw);
+	buf_clear(&raw);
 	return buf_steal(&out);
 bad:
-	buf_free(&raw);
+	buf_clear(&raw);
 	return NULL;
 }
 
@@ -668,8 +668,8 @@ aws_sigv4_sign(const struct aws_sigv4_request *rq, const struct aws_sigv4_params
 	sigv4_fill_add(out, rq->content_sha256);
 	rv = 0;
 out:
-	buf_free(&creq);
-	buf_free(&names);
+	buf_clear(&creq);
+	buf_clear(&names);
 	if (rv != 0)
 		aws_sigv4_result_free(out);
 	return rv;

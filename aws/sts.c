@@ -228,7 +228,7 @@ aws_sts_parse(const char *body, size_t len, struct aws_sts_reply *out, char **ca
 		free(x.stack[--x.depth]);
 	if (x.text.p != NULL)
 		explicit_bzero(x.text.p, x.text.len);
-	buf_free(&x.text);
+	buf_clear(&x.text);
 	XML_ParserFree(x.parser);
 	if (rc != 0)
 		aws_sts_reply_clear(out);
@@ -584,7 +584,7 @@ aws_sts_rpc_destroy(struct rpc_call *rc)
 	aws_sts_unlink(c);
 	if (c->body.p != NULL)
 		explicit_bzero(c->body.p, c->body.len);
-	buf_free(&c->body);
+	buf_clear(&c->body);
 	aws_creds_clear(&c->creds);
 	aws_sts_reply_clear(&c->reply);
 	free(c->code);

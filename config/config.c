@@ -686,5 +686,5 @@ config_print(const struct config *cfg, FILE *fp)
 		buf_addc(&b, '\n');
 	}
 	fwrite(buf_str(&b), 1, b.len, fp);
-	buf_free(&b);
+	buf_clear(&b);
 }

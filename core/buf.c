@@ -16,7 +16,7 @@ buf_init(struct buf *b)
 }
 
 void
-buf_free(struct buf *b)
+buf_clear(struct buf *b)
 {
 	free(b->p);
 	buf_init(b);

@@ -29,7 +29,7 @@ struct span {
 
 void buf_init(struct buf *b);
 /* Releases the memory; the buffer is empty and usable afterwards. */
-void buf_free(struct buf *b);
+void buf_clear(struct buf *b);
 /* Empties the buffer and keeps its memory. */
 void buf_reset(struct buf *b);
 void buf_reserve(struct buf *b, size_t extra);

@@ -188,7 +188,7 @@ log_kvv(enum log_level level, const char *msg, va_list ap)
 		if (n <= 0)
 			break;
 	}
-	buf_free(&b);
+	buf_clear(&b);
 	free(scrubbed);
 }
 

@@ -176,7 +176,7 @@ cr_cancel_calls(struct cr *cr)
 	cr->pcall = NULL;
 	kube_write_cancel(cr->write);
 	cr->write = NULL;
-	issuer_conn_unref(cr->conn);
+	issuers_conn_unref(cr->conn);
 	cr->conn = NULL;
 }
 
@@ -486,7 +486,7 @@ cr_done(struct cr *cr, enum workq_result result, uint64_t after_ms)
 	struct certreqs *ctl = cr->ctl;
 	char *key;
 
-	issuer_conn_unref(cr->conn);
+	issuers_conn_unref(cr->conn);
 	cr->conn = NULL;
 	if (cr->dropped || cr->written_terminal) {
 		cr_remove(cr);
@@ -721,7 +721,7 @@ out:
 	free(msg);
 	free(cause);
 	csr_certs_free(certs);
-	buf_free(&certificate);
+	buf_clear(&certificate);
 }
 
 static void
@@ -756,8 +756,8 @@ static void
 cr_fetch(struct cr *cr, const struct issuer_view *iv)
 {
 	cr_set_state(cr, CR_FETCHING);
-	cr->conn = issuer_conn_ref(iv->conn);
-	cr->pcall = aws_pca_get_certificate(issuer_conn_pca(cr->conn), iv->arn, cr->cert_arn,
+	cr->conn = issuers_conn_ref(iv->conn);
+	cr->pcall = aws_pca_get_certificate(issuers_conn_pca(cr->conn), iv->arn, cr->cert_arn,
 	                                    cr_on_get, cr);
 }
 
@@ -789,7 +789,7 @@ cr_on_issued(const struct aws_pca_result *res, void *arg)
 	struct cr *cr = arg;
 
 	cr->pcall = NULL;
-	issuer_conn_unref(cr->conn);
+	issuers_conn_unref(cr->conn);
 	cr->conn = NULL;
 	if (res->err != AWS_OK) {
 		cr_aws_error(cr, "IssueCertificate", res);
@@ -848,8 +848,8 @@ cr_issue(struct cr *cr, const struct issuer_view *iv)
 	p.validity_value = template_validity_end(clock_wall_ms() / 1000, o->duration_s);
 	p.idempotency_token = token;
 	cr_set_state(cr, CR_ISSUING);
-	cr->conn = issuer_conn_ref(iv->conn);
-	cr->pcall = aws_pca_issue(issuer_conn_pca(cr->conn), &p, cr_on_issued, cr);
+	cr->conn = issuers_conn_ref(iv->conn);
+	cr->pcall = aws_pca_issue(issuers_conn_pca(cr->conn), &p, cr_on_issued, cr);
 out:
 	free(cause);
 	free(template);

@@ -574,7 +574,7 @@ csr_usage_mismatch(uint32_t in_csr, uint32_t in_spec, uint32_t implied, char **c
 		buf_printf(&b, ", which the CSR does not ask for");
 	}
 	csr_fail(cause, "%s", buf_str(&b));
-	buf_free(&b);
+	buf_clear(&b);
 	return -1;
 }
 

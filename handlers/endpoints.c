@@ -80,7 +80,7 @@ endpoints_on_readyz(struct httpd_req *req, void *arg)
 		buf_adds(&report, ready ? "readyz check passed\n" : "readyz check failed\n");
 		httpd_reply(req, ready ? 200 : 503, ENDPOINTS_TEXT, buf_str(&report), report.len);
 	}
-	buf_free(&report);
+	buf_clear(&report);
 }
 
 static int
@@ -137,7 +137,7 @@ endpoints_free(struct endpoints *e)
 	if (e->probe != e->metrics)
 		httpd_free(e->probe);
 	httpd_free(e->metrics);
-	buf_free(&e->out);
+	buf_clear(&e->out);
 	free(e);
 }
 

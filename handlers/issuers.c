@@ -68,14 +68,14 @@ static void issuers_check(struct workq *q, const char *key, void *arg);
 static void issuers_collect(struct metric *m, void *arg);
 
 struct issuer_conn *
-issuer_conn_ref(struct issuer_conn *conn)
+issuers_conn_ref(struct issuer_conn *conn)
 {
 	conn->refs++;
 	return conn;
 }
 
 void
-issuer_conn_unref(struct issuer_conn *conn)
+issuers_conn_unref(struct issuer_conn *conn)
 {
 	if (conn == NULL || --conn->refs > 0)
 		return;
@@ -85,7 +85,7 @@ issuer_conn_unref(struct issuer_conn *conn)
 }
 
 struct aws_pca *
-issuer_conn_pca(const struct issuer_conn *conn)
+issuers_conn_pca(const struct issuer_conn *conn)
 {
 	return conn->pca;
 }
@@ -106,11 +106,11 @@ issuer_free(void *p)
 	if (iss == NULL)
 		return;
 	if (iss->kcall != NULL)
-		kube_cancel(iss->kcall);
+		kube_client_cancel(iss->kcall);
 	kube_write_cancel(iss->write);
 	if (iss->pcall != NULL)
 		aws_pca_cancel(iss->pcall);
-	issuer_conn_unref(iss->conn);
+	issuers_conn_unref(iss->conn);
 	kube_issuer_free(iss->obj);
 	free(iss->key);
 	free(iss->reason);
@@ -577,7 +577,7 @@ issuers_connect(struct issuer *iss, char *const *values, char **cause)
 	conn->refs = 1;
 	conn->creds = src;
 	conn->pca = aws_pca_create(ctl->opts.http, src, url, region, arn.account);
-	issuer_conn_unref(iss->conn);
+	issuers_conn_unref(iss->conn);
 	iss->conn = conn;
 	memcpy(iss->identity, identity, 32);
 	log_info("issuer connected", "issuer", iss->key, "region", region, "endpoint", url,
@@ -735,6 +735,6 @@ issuers_check(struct workq *q, const char *key, void *arg)
 	/* An AWSPCAIssuer reads its Secret from its own namespace only. */
 	ns = iss->obj->cluster ? iss->obj->secret_namespace : iss->obj->namespace;
 	path = kube_path(&kube_res_secrets, ns, iss->obj->secret_name, NULL);
-	iss->kcall = kube_get(ctl->opts.kube, path, issuers_on_secret, iss);
+	iss->kcall = kube_client_get(ctl->opts.kube, path, issuers_on_secret, iss);
 	free(path);
 }

@@ -92,8 +92,8 @@ void issuers_auth_failed(struct issuers *ctl, const char *key);
  * A counted reference to an issuer's AWS connection (credentials and Private
  * CA client), so that a call in flight outlives a change of credentials.
  */
-struct issuer_conn *issuer_conn_ref(struct issuer_conn *conn);
-void issuer_conn_unref(struct issuer_conn *conn);
-struct aws_pca *issuer_conn_pca(const struct issuer_conn *conn);
+struct issuer_conn *issuers_conn_ref(struct issuer_conn *conn);
+void issuers_conn_unref(struct issuer_conn *conn);
+struct aws_pca *issuers_conn_pca(const struct issuer_conn *conn);
 
 #endif

@@ -237,8 +237,8 @@ kube_auth_exec_run_free(struct kube_auth_exec_run *run)
 	event_free(run->timer);
 	if (run->out.p != NULL)
 		OPENSSL_cleanse(run->out.p, run->out.len);
-	buf_free(&run->out);
-	buf_free(&run->err);
+	buf_clear(&run->out);
+	buf_clear(&run->err);
 	if (x->run == run)
 		x->run = NULL;
 	TAILQ_REMOVE(&x->runs, run, entry);
@@ -529,7 +529,7 @@ kube_auth_exec_info_env(const struct kube_auth_exec *x)
 	jenc_kv_bool(&e, "interactive", 0);
 	jenc_obj_close(&e);
 	jenc_obj_close(&e);
-	buf_free(&ca);
+	buf_clear(&ca);
 	return buf_steal(&b);
 }
 

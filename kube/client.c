@@ -569,7 +569,7 @@ kube_rpc_destroy(struct rpc_call *rc)
 	TAILQ_REMOVE(&c->calls, call, entry);
 	kube_call_drop_authz(call);
 	free(call->auth_error);
-	buf_free(&call->line);
+	buf_clear(&call->line);
 	free(call->fail_msg);
 	free(call->path);
 	free(call->resource);
@@ -675,14 +675,14 @@ kube_call_start(struct kube_call *call)
 }
 
 struct kube_call *
-kube_get(struct kube_client *c, const char *path, kube_cb cb, void *arg)
+kube_client_get(struct kube_client *c, const char *path, kube_cb cb, void *arg)
 {
 	return kube_call_start(kube_call_new(c, "GET", path, cb, arg));
 }
 
 struct kube_call *
-kube_post(struct kube_client *c, const char *path, const char *json, size_t len, kube_cb cb,
-          void *arg)
+kube_client_post(struct kube_client *c, const char *path, const char *json, size_t len, kube_cb cb,
+                 void *arg)
 {
 	struct kube_call *call = kube_call_new(c, "POST", path, cb, arg);
 
@@ -691,8 +691,8 @@ kube_post(struct kube_client *c, const char *path, const char *json, size_t len,
 }
 
 struct kube_call *
-kube_put(struct kube_client *c, const char *path, const char *json, size_t len, kube_cb cb,
-         void *arg)
+kube_client_put(struct kube_client *c, const char *path, const char *json, size_t len, kube_cb cb,
+                void *arg)
 {
 	struct kube_call *call = kube_call_new(c, "PUT", path, cb, arg);
 
@@ -715,32 +715,32 @@ kube_patch_type(enum kube_patch type)
 }
 
 struct kube_call *
-kube_patch(struct kube_client *c, const char *path, enum kube_patch type, const char *body,
-           size_t len, const char *field_manager, int force, kube_cb cb, void *arg)
+kube_client_patch(struct kube_client *c, const char *path, enum kube_patch type, const char *body,
+                  size_t len, const char *field_manager, int force, kube_cb cb, void *arg)
 {
 	struct buf p = BUF_INIT;
 	struct kube_call *call;
 
 	buf_adds(&p, path);
 	if (field_manager != NULL && *field_manager != '\0')
-		kube_query_add(&p, "fieldManager", field_manager);
+		kube_path_query_add(&p, "fieldManager", field_manager);
 	if (type == KUBE_PATCH_APPLY && force)
-		kube_query_add(&p, "force", "true");
+		kube_path_query_add(&p, "force", "true");
 	call = kube_call_new(c, "PATCH", buf_str(&p), cb, arg);
-	buf_free(&p);
+	buf_clear(&p);
 	kube_call_set_body(call, body, len, kube_patch_type(type));
 	return kube_call_start(call);
 }
 
 struct kube_call *
-kube_delete(struct kube_client *c, const char *path, kube_cb cb, void *arg)
+kube_client_delete(struct kube_client *c, const char *path, kube_cb cb, void *arg)
 {
 	return kube_call_start(kube_call_new(c, "DELETE", path, cb, arg));
 }
 
 struct kube_call *
-kube_watch(struct kube_client *c, const char *path, size_t max_line, kube_line_cb line_cb,
-           kube_cb done_cb, void *arg)
+kube_client_watch(struct kube_client *c, const char *path, size_t max_line, kube_line_cb line_cb,
+                  kube_cb done_cb, void *arg)
 {
 	struct kube_call *call = kube_call_new(c, "GET", path, done_cb, arg);
 
@@ -753,7 +753,7 @@ kube_watch(struct kube_client *c, const char *path, size_t max_line, kube_line_c
 }
 
 void
-kube_cancel(struct kube_call *call)
+kube_client_cancel(struct kube_call *call)
 {
 	if (call != NULL)
 		rpc_cancel(&call->rpc);
@@ -764,21 +764,21 @@ kube_client_io_send(void *ctx, const char *method, const char *path, const char 
                     kube_cb cb, void *arg)
 {
 	if (strcmp(method, "GET") == 0)
-		return kube_get(ctx, path, cb, arg);
+		return kube_client_get(ctx, path, cb, arg);
 	if (strcmp(method, "POST") == 0)
-		return kube_post(ctx, path, body, len, cb, arg);
+		return kube_client_post(ctx, path, body, len, cb, arg);
 	if (strcmp(method, "PUT") == 0)
-		return kube_put(ctx, path, body, len, cb, arg);
+		return kube_client_put(ctx, path, body, len, cb, arg);
 	if (strcmp(method, "PATCH") == 0)
-		return kube_patch(ctx, path, KUBE_PATCH_MERGE, body, len, NULL, 0, cb, arg);
-	return kube_delete(ctx, path, cb, arg);
+		return kube_client_patch(ctx, path, KUBE_PATCH_MERGE, body, len, NULL, 0, cb, arg);
+	return kube_client_delete(ctx, path, cb, arg);
 }
 
 static void
 kube_client_io_cancel(void *ctx, void *call)
 {
 	(void)ctx;
-	kube_cancel(call);
+	kube_client_cancel(call);
 }
 
 void

@@ -16,7 +16,7 @@
  *
  * Ownership: path, query and body arguments are copied; the struct kube_resp
  * and what it points to are valid only during the callback. After
- * kube_cancel() no callback of that call runs.
+ * kube_client_cancel() no callback of that call runs.
  */
 #ifndef PCA_KUBE_CLIENT_H
 #define PCA_KUBE_CLIENT_H
@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "kube/path.h"
 
 struct http_client;
 struct kube_auth;
@@ -84,44 +85,30 @@ int kube_client_create(struct http_client *http, const struct kube_config *cfg,
 /* Cancels every pending call (no callbacks) and frees the client. */
 void kube_client_free(struct kube_client *c);
 
-/*
- * Builds "/apis/<group>/<version>[/namespaces/<ns>]/<plural>[/<name>][/<sub>]"
- * (or "/api/v1/..." for the core group). ns, name, sub may be NULL.
- */
-char *kube_path(const struct kube_resource *res, const char *ns, const char *name, const char *sub);
-/* Appends "&key=value" (or "?key=value" first) with value URL-encoded. */
-void kube_query_add(struct buf *path, const char *key, const char *value);
-/*
- * The metric labels of a request path: *resource is the plural, with the
- * subresource after a slash ("certificaterequests/status"), or "unknown";
- * *collection is 1 when the path names no object (a GET of it is a LIST).
- * The caller frees *resource.
- */
-void kube_path_describe(const char *path, char **resource, int *collection);
-
 enum kube_patch {
 	KUBE_PATCH_MERGE, /* application/merge-patch+json */
 	KUBE_PATCH_JSON,  /* application/json-patch+json */
 	KUBE_PATCH_APPLY, /* application/apply-patch+yaml (server-side apply) */
 };
 
-struct kube_call *kube_get(struct kube_client *c, const char *path, kube_cb cb, void *arg);
-struct kube_call *kube_post(struct kube_client *c, const char *path, const char *json, size_t len,
-                            kube_cb cb, void *arg);
+struct kube_call *kube_client_get(struct kube_client *c, const char *path, kube_cb cb, void *arg);
+struct kube_call *kube_client_post(struct kube_client *c, const char *path, const char *json,
+                                   size_t len, kube_cb cb, void *arg);
 /* PUT; the body carries metadata.resourceVersion for optimistic concurrency. */
-struct kube_call *kube_put(struct kube_client *c, const char *path, const char *json, size_t len,
-                           kube_cb cb, void *arg);
+struct kube_call *kube_client_put(struct kube_client *c, const char *path, const char *json,
+                                  size_t len, kube_cb cb, void *arg);
 /* field_manager is required for KUBE_PATCH_APPLY; force only applies there. */
-struct kube_call *kube_patch(struct kube_client *c, const char *path, enum kube_patch type,
-                             const char *body, size_t len, const char *field_manager, int force,
-                             kube_cb cb, void *arg);
-struct kube_call *kube_delete(struct kube_client *c, const char *path, kube_cb cb, void *arg);
+struct kube_call *kube_client_patch(struct kube_client *c, const char *path, enum kube_patch type,
+                                    const char *body, size_t len, const char *field_manager,
+                                    int force, kube_cb cb, void *arg);
+struct kube_call *kube_client_delete(struct kube_client *c, const char *path, kube_cb cb,
+                                     void *arg);
 /*
  * Starts a watch on path (which carries watch=1 and the other parameters);
  * line_cb gets each line, done_cb runs once when the stream ends for any
  * reason (status 200 and err KUBE_OK for a clean end). When the path holds
  * timeoutSeconds, the stream is given up as dead a minute after the server
- * should have ended it. Calling kube_cancel() on the watch from its own
+ * should have ended it. Calling kube_client_cancel() on the watch from its own
  * line callback is allowed.
  */
 /*
@@ -141,8 +128,8 @@ struct kube_io {
 /* The io that is c itself. */
 void kube_client_io(struct kube_client *c, struct kube_io *io);
 
-struct kube_call *kube_watch(struct kube_client *c, const char *path, size_t max_line,
-                             kube_line_cb line_cb, kube_cb done_cb, void *arg);
-void kube_cancel(struct kube_call *call);
+struct kube_call *kube_client_watch(struct kube_client *c, const char *path, size_t max_line,
+                                    kube_line_cb line_cb, kube_cb done_cb, void *arg);
+void kube_client_cancel(struct kube_call *call);
 
 #endif

@@ -26,77 +26,15 @@
 #include "core/smap.h"
 #include "core/timefmt.h"
 #include "core/xmalloc.h"
-#include "kube/events.h"
+#include "kube/events_impl.h"
 #include "kube/types.h"
-
-#define KUBE_EVENTS_NOTE_MAX    1024 /* events.k8s.io/v1 refuses longer notes */
-#define KUBE_EVENTS_FIELD_MAX   128  /* reason, action, reportingInstance */
-#define KUBE_EVENTS_NAME_MAX    253
-#define KUBE_EVENTS_QUEUE_RETRY 1000 /* a due series update waiting for queue room */
-#define KUBE_EVENTS_NO_DEADLINE UINT64_MAX
-
-enum kube_events_state {
-	KUBE_EVENTS_NEW,
-	KUBE_EVENTS_SENDING,
-	KUBE_EVENTS_POSTED,
-	KUBE_EVENTS_PATCHING,
-};
-
-struct kube_events_rec {
-	struct kube_events *ev;
-	const char *key; /* the series map's copy */
-	enum kube_events_state state;
-	enum kube_event_type type;
-	char *reason, *action, *note;
-	char *api_version, *kind, *obj_ns, *obj_name, *uid, *obj_rv;
-	char *ns, *name;                     /* of the Event object */
-	const struct kube_resource *res;     /* where it was posted */
-	int64_t first_wall, last_wall;       /* first and last occurrence */
-	uint64_t last_seen, last_write, due; /* monotonic */
-	uint32_t count, sent, sending;
-	void *call;
-	int queued, dirty;
-	TAILQ_ENTRY(kube_events_rec) lru_entry;
-	TAILQ_ENTRY(kube_events_rec) q_entry;
-	TAILQ_ENTRY(kube_events_rec) d_entry;
-};
-TAILQ_HEAD(kube_events_recs, kube_events_rec);
-
-/* The rate limit of one object, by uid. */
-struct kube_events_obj {
-	const char *uid; /* the object map's copy */
-	struct ratelimit_bucket bucket;
-	uint64_t last_used;
-	TAILQ_ENTRY(kube_events_obj) entry;
-};
-TAILQ_HEAD(kube_events_objs, kube_events_obj);
-
-struct kube_events {
-	struct kube_io io;
-	struct kube_events_opts o;
-	char *controller, *instance;
-	const struct kube_resource *res;
-	int core;      /* switched to core/v1 */
-	int confirmed; /* a POST to the first choice succeeded: no fallback */
-	struct smap *series;
-	struct kube_events_recs lru, queue, dirty;
-	size_t nqueued, ndirty;
-	struct smap *objects;
-	struct kube_events_objs obj_lru;
-	struct ratelimit_bucket global;
-	unsigned in_flight;
-	uint32_t name_seq;
-	struct event *timer;
-	uint64_t timer_at; /* 0: not armed */
-	struct kube_events_stats st;
-};
 
 static struct metric *kube_events_metric;
 
 static void kube_events_on_timer(evutil_socket_t fd, short what, void *arg);
 static void kube_events_pump(struct kube_events *ev, uint64_t now);
 
-static const char *
+const char *
 kube_events_type_name(enum kube_event_type type)
 {
 	return type == KUBE_EVENT_WARNING ? "Warning" : "Normal";
@@ -332,128 +270,6 @@ kube_events_make_dirty(struct kube_events_rec *r, uint64_t now)
 	kube_events_arm(ev, r->due);
 }
 
-static void
-kube_events_encode_ref(struct jenc *e, const struct kube_events_rec *r)
-{
-	jenc_obj_open(e);
-	if (r->api_version != NULL)
-		jenc_kv_str(e, "apiVersion", r->api_version);
-	jenc_kv_str(e, "kind", r->kind);
-	if (r->obj_ns != NULL)
-		jenc_kv_str(e, "namespace", r->obj_ns);
-	jenc_kv_str(e, "name", r->obj_name);
-	jenc_kv_str(e, "uid", r->uid);
-	if (r->obj_rv != NULL)
-		jenc_kv_str(e, "resourceVersion", r->obj_rv);
-	jenc_obj_close(e);
-}
-
-static void
-kube_events_encode_head(struct jenc *e, const struct kube_resource *res, const char *ns,
-                        const char *name)
-{
-	char av[128];
-
-	if (res->group[0] == '\0')
-		snprintf(av, sizeof av, "%s", res->version);
-	else
-		snprintf(av, sizeof av, "%s/%s", res->group, res->version);
-	jenc_kv_str(e, "apiVersion", av);
-	jenc_kv_str(e, "kind", "Event");
-	jenc_key(e, "metadata");
-	jenc_obj_open(e);
-	jenc_kv_str(e, "name", name);
-	jenc_kv_str(e, "namespace", ns);
-	jenc_obj_close(e);
-}
-
-/* An events.k8s.io Event; the series when there were repeats already. */
-static void
-kube_events_encode_v1(const struct kube_events *ev, const struct kube_events_rec *r,
-                      const struct kube_resource *res, struct buf *b)
-{
-	struct jenc e;
-	char t[64];
-
-	jenc_init(&e, b);
-	jenc_obj_open(&e);
-	kube_events_encode_head(&e, res, r->ns, r->name);
-	timefmt_format(r->first_wall, 1, t, sizeof t);
-	jenc_kv_str(&e, "eventTime", t);
-	if (r->count >= 2) {
-		jenc_key(&e, "series");
-		jenc_obj_open(&e);
-		jenc_kv_int(&e, "count", r->count);
-		timefmt_format(r->last_wall, 1, t, sizeof t);
-		jenc_kv_str(&e, "lastObservedTime", t);
-		jenc_obj_close(&e);
-	}
-	jenc_kv_str(&e, "reportingController", ev->controller);
-	jenc_kv_str(&e, "reportingInstance", ev->instance);
-	jenc_kv_str(&e, "action", r->action);
-	jenc_kv_str(&e, "reason", r->reason);
-	jenc_kv_str(&e, "note", r->note);
-	jenc_kv_str(&e, "type", kube_events_type_name(r->type));
-	jenc_key(&e, "regarding");
-	kube_events_encode_ref(&e, r);
-	jenc_obj_close(&e);
-}
-
-/* A core/v1 Event, as client-go's legacy recorder writes them. */
-static void
-kube_events_encode_core(const struct kube_events *ev, const struct kube_events_rec *r,
-                        struct buf *b)
-{
-	struct jenc e;
-	char t[64];
-
-	jenc_init(&e, b);
-	jenc_obj_open(&e);
-	kube_events_encode_head(&e, &kube_res_core_events, r->ns, r->name);
-	jenc_key(&e, "involvedObject");
-	kube_events_encode_ref(&e, r);
-	jenc_kv_str(&e, "reason", r->reason);
-	jenc_kv_str(&e, "message", r->note);
-	jenc_kv_str(&e, "type", kube_events_type_name(r->type));
-	jenc_key(&e, "source");
-	jenc_obj_open(&e);
-	jenc_kv_str(&e, "component", ev->controller);
-	jenc_obj_close(&e);
-	timefmt_format(r->first_wall, 0, t, sizeof t);
-	jenc_kv_str(&e, "firstTimestamp", t);
-	timefmt_format(r->last_wall, 0, t, sizeof t);
-	jenc_kv_str(&e, "lastTimestamp", t);
-	jenc_kv_int(&e, "count", r->count);
-	jenc_kv_str(&e, "action", r->action);
-	jenc_kv_str(&e, "reportingComponent", ev->controller);
-	jenc_kv_str(&e, "reportingInstance", ev->instance);
-	jenc_obj_close(&e);
-}
-
-/* The merge patch that brings the server's count up to r->count. */
-static void
-kube_events_encode_patch(const struct kube_events_rec *r, struct buf *b)
-{
-	struct jenc e;
-	char t[64];
-	int core = r->res == &kube_res_core_events;
-
-	jenc_init(&e, b);
-	jenc_obj_open(&e);
-	timefmt_format(r->last_wall, !core, t, sizeof t);
-	if (core) {
-		jenc_kv_int(&e, "count", r->count);
-		jenc_kv_str(&e, "lastTimestamp", t);
-	} else {
-		jenc_key(&e, "series");
-		jenc_obj_open(&e);
-		jenc_kv_int(&e, "count", r->count);
-		jenc_kv_str(&e, "lastObservedTime", t);
-		jenc_obj_close(&e);
-	}
-	jenc_obj_close(&e);
-}
-
 static void kube_events_on_post(const struct kube_resp *resp, void *arg);
 static void kube_events_on_patch(const struct kube_resp *resp, void *arg);
 
@@ -500,7 +316,7 @@ kube_events_send(struct kube_events *ev, struct kube_events_rec *r)
 	r->sending = r->count;
 	ev->in_flight++;
 	free(path);
-	buf_free(&body);
+	buf_clear(&body);
 }
 
 /* Starts queued writes while there are slots and global tokens. */

@@ -370,7 +370,7 @@ kube_lease_send(struct kube_lease *l, enum kube_lease_op op, const struct kube_l
 	l->op = op;
 	l->call = l->io.send(l->io.ctx, method, path, r != NULL ? buf_str(&body) : NULL, body.len,
 	                     kube_lease_on_answer, l);
-	buf_free(&body);
+	buf_clear(&body);
 }
 
 /* The lease duration of the record seen: its own, else ours. */

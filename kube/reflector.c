@@ -34,82 +34,11 @@
 #include "core/metrics.h"
 #include "core/smap.h"
 #include "core/xmalloc.h"
-#include "kube/reflector.h"
+#include "kube/reflector_impl.h"
 
-#define KUBE_REFL_ITEMS_PER_PASS 128
-#define KUBE_REFL_PAGE_SIZE      500
-#define KUBE_REFL_MAX_LINE       ((size_t)16 << 20)
-#define KUBE_REFL_BACKOFF_MS     800
-#define KUBE_REFL_BACKOFF_CAP_MS 30000
-#define KUBE_REFL_WATCH_MIN_S    300
-#define KUBE_REFL_WATCH_SPREAD_S 300
-/* A watch that ends sooner than this without an event counts as a failure. */
-#define KUBE_REFL_SHORT_WATCH_MS 1000
+struct metric *kube_refl_m_restarts, *kube_refl_m_relists, *kube_refl_m_tracked;
+struct metric *kube_refl_m_skipped;
 
-#define KUBE_TRACK_UID_BIN 0x01
-#define KUBE_TRACK_RV_NUM  0x02
-
-enum kube_refl_state {
-	KUBE_REFL_IDLE,
-	KUBE_REFL_LISTING,
-	KUBE_REFL_DRAINING,
-	KUBE_REFL_WATCHING,
-	KUBE_REFL_BACKOFF,
-};
-
-/* Why the reflector itself stopped a watch from its line callback. */
-enum kube_refl_stop {
-	KUBE_REFL_STOP_NONE,
-	KUBE_REFL_STOP_ERROR,  /* an ERROR event */
-	KUBE_REFL_STOP_DECODE, /* a line that is not an event */
-};
-
-struct kube_track {
-	uint64_t rv;
-	unsigned char uid[16];
-	uint32_t epoch;
-	uint8_t flags;
-};
-
-struct kube_reflector {
-	struct kube_client *c;
-	struct kube_reflector_opts o;
-	char *ns, *label_selector, *field_selector, *ready_name;
-	const char *resource; /* the plural, for metrics and logs */
-	enum kube_refl_state state;
-	struct kube_call *call;
-	struct event *timer;
-	unsigned attempt; /* failures in a row, for the back-off */
-	int backoff_list; /* BACKOFF leads to a list (else a watch) */
-	char *rv;         /* the newest resourceVersion seen */
-	char *cont;       /* continue token of the list in progress */
-	unsigned limit;   /* objects asked per page: page_size, halved for huge pages */
-	struct smap *tracked;
-	uint32_t epoch;
-	int synced;
-
-	struct buf page; /* the page being drained, and its parse */
-	struct jtok *doc;
-	int item;
-	char *page_rv, *page_cont;
-
-	uint64_t watch_start_ms;
-	unsigned watch_events;
-	enum kube_refl_stop stop;
-	int64_t stop_code;
-
-	struct kube_meta meta; /* of the object at hand, strings in meta_buf */
-	struct buf meta_buf;
-	struct buf key;
-	unsigned in_cb; /* owner callbacks running */
-	int dead;       /* kube_reflector_free ran */
-};
-
-static struct metric *kube_refl_m_restarts, *kube_refl_m_relists, *kube_refl_m_tracked;
-static struct metric *kube_refl_m_skipped;
-
-static void kube_refl_list(struct kube_reflector *r);
-static void kube_refl_watch(struct kube_reflector *r);
 static void kube_refl_drain(struct kube_reflector *r);
 
 static void
@@ -140,7 +69,7 @@ kube_refl_state_name(enum kube_refl_state s)
 	return names[s];
 }
 
-static void
+void
 kube_refl_set_state(struct kube_reflector *r, enum kube_refl_state s)
 {
 	if (r->state != s && log_enabled(LOG_LEVEL_DEBUG))
@@ -171,7 +100,7 @@ kube_refl_arm(struct kube_reflector *r, uint64_t ms)
 }
 
 /* Waits, longer after each failure in a row, then lists (list) or watches. */
-static void
+void
 kube_refl_backoff(struct kube_reflector *r, int list)
 {
 	uint64_t ms =
@@ -265,11 +194,11 @@ kube_refl_destroy(void *arg)
 	struct kube_reflector *r = arg;
 
 	kube_refl_page_free(r);
-	buf_free(&r->page);
+	buf_clear(&r->page);
 	smap_free(r->tracked, free);
 	event_free(r->timer);
-	buf_free(&r->meta_buf);
-	buf_free(&r->key);
+	buf_clear(&r->meta_buf);
+	buf_clear(&r->key);
 	free(r->ns);
 	free(r->label_selector);
 	free(r->field_selector);
@@ -285,7 +214,7 @@ kube_reflector_free(struct kube_reflector *r)
 	if (r == NULL || r->dead)
 		return;
 	r->dead = 1;
-	kube_cancel(r->call);
+	kube_client_cancel(r->call);
 	r->call = NULL;
 	evtimer_del(r->timer);
 	if (r->state != KUBE_REFL_IDLE) {
@@ -317,7 +246,7 @@ kube_reflector_resource_version(const struct kube_reflector *r)
 	return r->rv != NULL ? r->rv : "";
 }
 
-static void
+void
 kube_refl_set_rv(struct kube_reflector *r, const char *rv)
 {
 	if (rv == NULL || *rv == '\0' || (r->rv != NULL && strcmp(r->rv, rv) == 0))
@@ -529,7 +458,7 @@ kube_refl_skip(struct kube_reflector *r, const char *reason, const char *why)
 }
 
 /* An object from a list page or an ADDED/MODIFIED event. */
-static void
+void
 kube_refl_upsert(struct kube_reflector *r, const struct jtok *d, int obj)
 {
 	char *cause = NULL;
@@ -563,22 +492,13 @@ kube_refl_upsert(struct kube_reflector *r, const struct jtok *d, int obj)
 }
 
 /* A DELETED event: only tracked objects concern the owner. */
-static void
+void
 kube_refl_delete(struct kube_reflector *r, const struct jtok *d, int obj)
 {
 	if (kube_refl_meta(r, d, obj) != 0 || smap_get(r->tracked, buf_str(&r->key)) == NULL)
 		return;
 	kube_refl_forget(r, buf_str(&r->key));
 	kube_refl_deleted(r, &r->meta);
-}
-
-void
-kube_reflector_untrack(struct kube_reflector *r, const char *ns, const char *name)
-{
-	char *key = ns != NULL && *ns != '\0' ? xasprintf("%s/%s", ns, name) : xstrdup(name);
-
-	kube_refl_forget(r, key);
-	free(key);
 }
 
 /* After a complete list: tracked objects it did not show are gone. */
@@ -601,7 +521,7 @@ kube_refl_sweep(struct kube_reflector *r)
 		}
 		gone[n++] = xstrdup(key);
 	}
-	/* The map must not change while iterated; the owner may untrack others. */
+	/* The map must not change while iterated; the owner may end others. */
 	for (i = 0; i < n; i++) {
 		if (!r->dead)
 			kube_refl_gone(r, gone[i]);
@@ -613,7 +533,7 @@ kube_refl_sweep(struct kube_reflector *r)
 /* ---- listing ---- */
 
 /* The collection path with the selectors, into b. */
-static void
+void
 kube_refl_base_path(struct kube_reflector *r, struct buf *b)
 {
 	char *p = kube_path(r->o.type->resource, r->ns, NULL, NULL);
@@ -621,15 +541,15 @@ kube_refl_base_path(struct kube_reflector *r, struct buf *b)
 	buf_adds(b, p);
 	free(p);
 	if (r->label_selector != NULL)
-		kube_query_add(b, "labelSelector", r->label_selector);
+		kube_path_query_add(b, "labelSelector", r->label_selector);
 	if (r->field_selector != NULL)
-		kube_query_add(b, "fieldSelector", r->field_selector);
+		kube_path_query_add(b, "fieldSelector", r->field_selector);
 }
 
 static void kube_refl_on_list(const struct kube_resp *resp, void *arg);
 
 /* Requests the next page (the first when r->cont is NULL). */
-static void
+void
 kube_refl_list(struct kube_reflector *r)
 {
 	struct buf b = BUF_INIT;
@@ -637,16 +557,16 @@ kube_refl_list(struct kube_reflector *r)
 
 	kube_refl_base_path(r, &b);
 	snprintf(limit, sizeof limit, "%u", r->limit);
-	kube_query_add(&b, "limit", limit);
+	kube_path_query_add(&b, "limit", limit);
 	if (r->cont != NULL)
-		kube_query_add(&b, "continue", r->cont);
+		kube_path_query_add(&b, "continue", r->cont);
 	kube_refl_set_state(r, KUBE_REFL_LISTING);
-	r->call = kube_get(r->c, buf_str(&b), kube_refl_on_list, r);
-	buf_free(&b);
+	r->call = kube_client_get(r->c, buf_str(&b), kube_refl_on_list, r);
+	buf_clear(&b);
 }
 
 /* Starts a list from scratch, now or after the back-off. */
-static void
+void
 kube_refl_relist(struct kube_reflector *r, const char *reason, int now)
 {
 	metrics_inc(kube_refl_m_relists, r->resource, reason);
@@ -669,7 +589,7 @@ kube_refl_list_done(struct kube_reflector *r)
 		return;
 	kube_refl_set_rv(r, r->page_rv);
 	kube_refl_page_free(r);
-	buf_free(&r->page); /* kept from page to page, not from list to list */
+	buf_clear(&r->page); /* kept from page to page, not from list to list */
 	xfree_ptr(&r->cont);
 	r->attempt = 0;
 	snprintf(n, sizeof n, "%zu", smap_count(r->tracked));
@@ -776,138 +696,4 @@ kube_refl_on_list(const struct kube_resp *resp, void *arg)
 		         resp->reason, "error", resp->message);
 	}
 	kube_refl_backoff(r, 1);
-}
-
-/* ---- watching ---- */
-
-static int kube_refl_on_line(const char *line, size_t len, void *arg);
-static void kube_refl_on_watch_end(const struct kube_resp *resp, void *arg);
-
-static void
-kube_refl_watch(struct kube_reflector *r)
-{
-	struct buf b = BUF_INIT;
-	char timeout[16];
-
-	kube_refl_base_path(r, &b);
-	kube_query_add(&b, "watch", "1");
-	kube_query_add(&b, "resourceVersion", r->rv != NULL ? r->rv : "");
-	kube_query_add(&b, "allowWatchBookmarks", "true");
-	/* Spread out so that many clients' watches do not all end together. */
-	snprintf(timeout, sizeof timeout, "%u",
-	         r->o.watch_timeout_s > 0
-	             ? r->o.watch_timeout_s
-	             : KUBE_REFL_WATCH_MIN_S +
-	                   (unsigned)backoff_rand(KUBE_REFL_WATCH_SPREAD_S + 1));
-	kube_query_add(&b, "timeoutSeconds", timeout);
-	kube_refl_set_state(r, KUBE_REFL_WATCHING);
-	r->watch_start_ms = clock_mono_ms();
-	r->watch_events = 0;
-	r->stop = KUBE_REFL_STOP_NONE;
-	r->call = kube_watch(r->c, buf_str(&b), r->o.max_line, kube_refl_on_line,
-	                     kube_refl_on_watch_end, r);
-	buf_free(&b);
-}
-
-/* An ERROR event: the Status it carries decides nothing but the log. */
-static int
-kube_refl_error_event(struct kube_reflector *r, const struct jtok *d, int obj)
-{
-	char *msg = NULL;
-
-	r->stop = KUBE_REFL_STOP_ERROR;
-	r->stop_code = 0;
-	(void)jtok_get_int(d, obj, "code", &r->stop_code);
-	(void)jtok_get_str(d, obj, "message", &msg);
-	log_info("watch ended by an error event", "resource", r->resource, "error", msg);
-	free(msg);
-	return -1;
-}
-
-static int
-kube_refl_on_line(const char *line, size_t len, void *arg)
-{
-	struct kube_reflector *r = arg;
-	struct jtok *d = NULL;
-	char *cause = NULL, *rv = NULL;
-	int type, obj, rc = 0;
-
-	if (jtok_parse(line, len, &d, &cause) != 0 ||
-	    (type = jtok_get(d, JTOK_ROOT, "type")) == -1 ||
-	    jtok_type(d, obj = jtok_get(d, JTOK_ROOT, "object")) != JTOK_OBJECT) {
-		log_warn("watch line is not an event", "resource", r->resource, "error",
-		         cause != NULL ? cause : "no type or object");
-		free(cause);
-		jtok_free(d);
-		r->stop = KUBE_REFL_STOP_DECODE;
-		return -1;
-	}
-	r->watch_events++;
-	if (jtok_streq(d, type, "ADDED") || jtok_streq(d, type, "MODIFIED"))
-		kube_refl_upsert(r, d, obj);
-	else if (jtok_streq(d, type, "DELETED"))
-		kube_refl_delete(r, d, obj);
-	else if (jtok_streq(d, type, "ERROR"))
-		rc = kube_refl_error_event(r, d, obj);
-	if (rc == 0 && !r->dead) {
-		(void)jtok_get_str(d, jtok_get(d, obj, "metadata"), "resourceVersion", &rv);
-		kube_refl_set_rv(r, rv);
-		free(rv);
-	}
-	jtok_free(d);
-	return r->dead ? -1 : rc;
-}
-
-static void
-kube_refl_restart(struct kube_reflector *r, const char *reason, int now)
-{
-	metrics_inc(kube_refl_m_restarts, r->resource, reason);
-	if (now) {
-		r->attempt = 0;
-		kube_refl_watch(r);
-	} else
-		kube_refl_backoff(r, 0);
-}
-
-static void
-kube_refl_on_watch_end(const struct kube_resp *resp, void *arg)
-{
-	struct kube_reflector *r = arg;
-	int fruitless =
-	    r->watch_events == 0 && clock_mono_ms() - r->watch_start_ms < KUBE_REFL_SHORT_WATCH_MS;
-	char status[24];
-
-	r->call = NULL;
-	snprintf(status, sizeof status, "%ld", resp->status);
-	if (resp->err == KUBE_ERR_STOPPED && r->stop == KUBE_REFL_STOP_ERROR)
-		kube_refl_relist(r, r->stop_code == 410 ? "expired" : "error_event", !fruitless);
-	else if (resp->err == KUBE_ERR_STOPPED) {
-		/*
-		 * Watching again from the same resourceVersion would bring the same
-		 * line: list instead, which passes over what cannot be read.
-		 */
-		metrics_inc(kube_refl_m_restarts, r->resource, "decode");
-		kube_refl_relist(r, "decode", 0);
-	} else if (resp->err == KUBE_ERR_LINE_TOO_LONG) {
-		log_warn("watch event over the line cap; listing again", "resource", r->resource);
-		metrics_inc(kube_refl_m_restarts, r->resource, "too_long");
-		kube_refl_relist(r, "too_long", 0);
-	} else if (resp->err != KUBE_OK) {
-		log_info("watch broke", "resource", r->resource, "error", resp->message);
-		kube_refl_restart(r, "error", 0);
-	} else if (resp->status == 410)
-		kube_refl_relist(r, "expired", !fruitless);
-	else if (resp->status == 200)
-		kube_refl_restart(r, "closed", !fruitless);
-	else {
-		log_warn("watch refused", "resource", r->resource, "status", status, "reason",
-		         resp->reason, "error", resp->message);
-		kube_refl_restart(r, "http_error", 0);
-	}
-}
-
-int
-kube_reflector_feed_line(struct kube_reflector *r, const char *line, size_t len)
-{
-	return kube_refl_on_line(line, len, r);
 }

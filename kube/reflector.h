@@ -108,8 +108,6 @@ void kube_reflector_free(struct kube_reflector *r);
 /* Whether a complete list has been delivered since the start. */
 int kube_reflector_synced(const struct kube_reflector *r);
 size_t kube_reflector_tracked(const struct kube_reflector *r);
-/* Stops tracking an object the owner no longer keeps (it was terminal). */
-void kube_reflector_untrack(struct kube_reflector *r, const char *ns, const char *name);
 const char *kube_reflector_resource_version(const struct kube_reflector *r);
 /*
  * Handles one watch line as if the watch had delivered it (fuzzing and

@@ -55,7 +55,7 @@ kube_secret_value(const struct jtok *d, int data, const char *key, char **value,
 		*value = (char *)raw;
 	if (b.p != NULL)
 		explicit_bzero(b.p, b.cap);
-	buf_free(&b);
+	buf_clear(&b);
 	return rc;
 }
 

@@ -72,7 +72,7 @@ kube_write_free(struct kube_write *w)
 	free(w->key);
 	free(w->value);
 	free(w->first_message);
-	buf_free(&w->body);
+	buf_clear(&w->body);
 	free(w);
 }
 
@@ -81,7 +81,7 @@ kube_write_cancel(struct kube_write *w)
 {
 	if (w == NULL)
 		return;
-	kube_cancel(w->call);
+	kube_client_cancel(w->call);
 	kube_write_free(w);
 }
 
@@ -144,7 +144,7 @@ static void
 kube_write_get(struct kube_write *w, enum kube_write_state state)
 {
 	w->state = state;
-	w->call = kube_get(w->c, w->path, kube_write_on_answer, w);
+	w->call = kube_client_get(w->c, w->path, kube_write_on_answer, w);
 }
 
 /* The answer to the PUT or PATCH: done, or read the object again. */
@@ -241,7 +241,7 @@ kube_write_on_read(struct kube_write *w, const struct kube_resp *resp)
 		return;
 	}
 	w->state = KUBE_WRITE_UPDATING;
-	w->call = kube_put(w->c, w->path, w->body.p, w->body.len, kube_write_on_answer, w);
+	w->call = kube_client_put(w->c, w->path, w->body.p, w->body.len, kube_write_on_answer, w);
 }
 
 static void
@@ -388,7 +388,7 @@ kube_write_b64(struct jenc *e, const char *key, const char *pem)
 	codec_base64_encode(&b64, pem, strlen(pem));
 	jenc_key(e, key);
 	jenc_strn(e, buf_str(&b64), b64.len);
-	buf_free(&b64);
+	buf_clear(&b64);
 }
 
 void
@@ -513,8 +513,8 @@ kube_write_cr_annotate(struct kube_client *c, const struct kube_cr *cr, const ch
 	jenc_obj_close(&e);
 	jenc_obj_close(&e);
 	w->state = KUBE_WRITE_PATCHING;
-	w->call = kube_patch(c, w->path, KUBE_PATCH_MERGE, w->body.p, w->body.len, NULL, 0,
-	                     kube_write_on_answer, w);
+	w->call = kube_client_patch(c, w->path, KUBE_PATCH_MERGE, w->body.p, w->body.len, NULL, 0,
+	                            kube_write_on_answer, w);
 	return w;
 }
 
@@ -525,8 +525,8 @@ kube_write_apply_status(struct kube_write *w)
 	char *path = xasprintf("%s/status", w->path);
 
 	w->state = KUBE_WRITE_PATCHING;
-	w->call = kube_patch(w->c, path, KUBE_PATCH_APPLY, w->body.p, w->body.len,
-	                     KUBE_WRITE_FIELD_MANAGER, 1, kube_write_on_answer, w);
+	w->call = kube_client_patch(w->c, path, KUBE_PATCH_APPLY, w->body.p, w->body.len,
+	                            KUBE_WRITE_FIELD_MANAGER, 1, kube_write_on_answer, w);
 	free(path);
 	return w;
 }

@@ -43,7 +43,7 @@ fuzz_jtok_scalar(const struct jtok *d, int t)
 	} else {
 		fuzz_jtok_check(s == NULL);
 	}
-	buf_free(&b);
+	buf_clear(&b);
 	(void)jtok_int(d, t, &i);
 	(void)jtok_uint64(d, t, &u);
 	(void)jtok_double(d, t, &f);

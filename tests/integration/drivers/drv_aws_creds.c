@@ -62,7 +62,7 @@ driver_emit(struct buf *b)
 	buf_addc(b, '\n');
 	fwrite(b->p, 1, b->len, stdout);
 	fflush(stdout);
-	buf_free(b);
+	buf_clear(b);
 }
 
 static void

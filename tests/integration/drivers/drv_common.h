@@ -47,7 +47,7 @@ drv_write_metrics(const char *path)
 	}
 	fwrite(b.p, 1, b.len, f);
 	fclose(f);
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 #endif

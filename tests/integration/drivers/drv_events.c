@@ -143,7 +143,7 @@ drv_summary(struct drv *d)
 	jenc_obj_close(&e);
 	printf("%s\n", buf_str(&b));
 	fflush(stdout);
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static void

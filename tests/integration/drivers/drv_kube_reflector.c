@@ -180,12 +180,12 @@ drv_command(struct drv *d, const char *line)
 		metrics_write_registry(&b);
 		fwrite(b.p != NULL ? b.p : "", 1, b.len, stdout);
 		printf("END\n");
-		buf_free(&b);
+		buf_clear(&b);
 	} else if (strcmp(line, "health") == 0) {
 		health_ready(&b);
 		fwrite(b.p != NULL ? b.p : "", 1, b.len, stdout);
 		printf("END\n");
-		buf_free(&b);
+		buf_clear(&b);
 	} else if (strcmp(line, "quit") == 0)
 		loop_exit(0);
 	else
@@ -372,7 +372,7 @@ main(int argc, char **argv)
 	smap_free(d.kept, drv_cr_free);
 	event_free(d.in_ev);
 	event_free(d.tick);
-	buf_free(&d.in);
+	buf_clear(&d.in);
 	free(d.last_rv);
 	free(cfg.ca_pem);
 	free(cfg.client_cert_pem);

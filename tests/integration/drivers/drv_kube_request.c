@@ -59,7 +59,7 @@ drv_print(const struct kube_resp *resp)
 	jenc_strn(&e, resp->body.p, resp->body.len);
 	jenc_obj_close(&e);
 	printf("%s\n", buf_str(&out));
-	buf_free(&out);
+	buf_clear(&out);
 }
 
 static void
@@ -118,24 +118,24 @@ drv_start(struct drv *d, const char *path, const char *body)
 	struct kube_client *kc = d->kc;
 
 	if (strcmp(d->method, "GET") == 0)
-		return kube_get(kc, path, drv_on_done, d);
+		return kube_client_get(kc, path, drv_on_done, d);
 	if (strcmp(d->method, "DELETE") == 0)
-		return kube_delete(kc, path, drv_on_done, d);
+		return kube_client_delete(kc, path, drv_on_done, d);
 	if (body == NULL)
 		drv_usage();
 	if (strcmp(d->method, "POST") == 0)
-		return kube_post(kc, path, body, len, drv_on_done, d);
+		return kube_client_post(kc, path, body, len, drv_on_done, d);
 	if (strcmp(d->method, "PUT") == 0)
-		return kube_put(kc, path, body, len, drv_on_done, d);
+		return kube_client_put(kc, path, body, len, drv_on_done, d);
 	if (strcmp(d->method, "MERGE") == 0)
-		return kube_patch(kc, path, KUBE_PATCH_MERGE, body, len, d->fm, d->force,
-		                  drv_on_done, d);
+		return kube_client_patch(kc, path, KUBE_PATCH_MERGE, body, len, d->fm, d->force,
+		                         drv_on_done, d);
 	if (strcmp(d->method, "JSONPATCH") == 0)
-		return kube_patch(kc, path, KUBE_PATCH_JSON, body, len, d->fm, d->force,
-		                  drv_on_done, d);
+		return kube_client_patch(kc, path, KUBE_PATCH_JSON, body, len, d->fm, d->force,
+		                         drv_on_done, d);
 	if (strcmp(d->method, "APPLY") == 0)
-		return kube_patch(kc, path, KUBE_PATCH_APPLY, body, len, d->fm, d->force,
-		                  drv_on_done, d);
+		return kube_client_patch(kc, path, KUBE_PATCH_APPLY, body, len, d->fm, d->force,
+		                         drv_on_done, d);
 	return NULL;
 }
 
@@ -174,7 +174,7 @@ drv_summary(struct drv *d, uint64_t ms)
 	jenc_kv_str(&e, "first_error", d->first_error != NULL ? d->first_error : "");
 	jenc_obj_close(&e);
 	printf("%s\n", buf_str(&out));
-	buf_free(&out);
+	buf_clear(&out);
 }
 
 int

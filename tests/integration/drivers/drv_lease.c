@@ -56,7 +56,7 @@ drv_print(const char *event, const char *key, const char *value, int leader)
 	jenc_obj_close(&e);
 	printf("%s\n", buf_str(&b));
 	fflush(stdout);
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static void

@@ -172,7 +172,7 @@ drv_print_result(const struct drv_slot *s, const char *op, const struct aws_pca_
 		jenc_kv_int(&e, "ca_not_after", r->ca_not_after);
 	jenc_obj_close(&e);
 	puts(buf_str(&b));
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static void
@@ -401,7 +401,7 @@ drv_print_summary(double elapsed, double cpu)
 		drv_kv_double(&e, "rate_mean_second_half", drv_sample_mean());
 	jenc_obj_close(&e);
 	puts(buf_str(&b));
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static double

@@ -350,7 +350,7 @@ test_plan_too_long(void)
 		    i, i, i + 1);
 	buf_printf(&b, "[profile p9]\naws_access_key_id = A\naws_secret_access_key = B\n");
 	check_plan_error(buf_str(&b), NULL, "p0", "a role chain may hold at most 8 roles");
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static void

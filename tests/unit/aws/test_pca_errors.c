@@ -255,7 +255,7 @@ test_encode_issue(void)
 	          "1767225600,\"Type\":\"ABSOLUTE\"},\"ValidityNotBefore\":{\"Value\":1764547200,"
 	          "\"Type\":\"ABSOLUTE\"},\"IdempotencyToken\":\"cr-ns-name-1\",\"ApiPassthrough\":"
 	          "{\"Subject\":{\"CommonName\":\"a \\\"b\\\"\"}}}");
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static void
@@ -291,7 +291,7 @@ test_encode_issue_refusals(void)
 	CHECK_STR(cause, "IssueCertificate needs the CSR");
 	free(cause);
 	CHECK_INT(b.len, 0);
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static void
@@ -314,7 +314,7 @@ test_encode_others(void)
 	/* Strings are escaped, whatever they hold. */
 	aws_pca_json_ca(&b, "a\"b\\c\n");
 	CHECK_STR(buf_str(&b), "{\"CertificateAuthorityArn\":\"a\\\"b\\\\c\\n\"}");
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static int

@@ -134,7 +134,7 @@ test_parse_hostile(void)
 		buf_addc(&b, 'x');
 	buf_adds(&b, "</SessionToken></Credentials>");
 	check_parse_fails(buf_str(&b), "too long");
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static void

@@ -87,11 +87,11 @@ test_jenc(void)
 	CHECK_STR(buf_str(&b),
 	          "{\"a\":\"q\\\"uote\\\\ \\n\\t\\u0001\",\"list\":[-5,true,null,"
 	          "\"\xc3\xa9\\ufffd\\ufffd\\ufffd\"],\"n\":9007199254740993,\"o\":{}}");
-	buf_free(&b);
+	buf_clear(&b);
 	/* Overlong encodings and surrogates are not valid UTF-8. */
 	jenc_escape(&b, "\xc0\xaf\xed\xa0\x80", 5);
 	CHECK_STR(buf_str(&b), "\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd");
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static void

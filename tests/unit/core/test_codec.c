@@ -153,7 +153,7 @@ test_base64_encode(void)
 		CHECK(n == 256 && memcmp(out, all, 256) == 0);
 		free(out);
 	}
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static void
@@ -200,7 +200,7 @@ test_hex_and_percent(void)
 	buf_reset(&b);
 	codec_pct_encode(&b, "nul\0byte", 8, "/");
 	CHECK_STR(buf_str(&b), "nul%00byte");
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 int

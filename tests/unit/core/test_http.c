@@ -827,8 +827,8 @@ test_stream(void)
 	CHECK_INT(stopped.err, HTTP_ERR_ABORTED);
 	CHECK_STR(buf_str(&stop.got), "line 0\n");
 	srv_wait_idle(&plain);
-	buf_free(&s.got);
-	buf_free(&stop.got);
+	buf_clear(&s.got);
+	buf_clear(&stop.got);
 	http_client_free(c);
 	result_clear(&res);
 	result_clear(&stopped);
@@ -869,7 +869,7 @@ test_cancel_in_data_callback(void)
 	CHECK_INT(self.calls, 0);
 	CHECK_INT(other.calls, 0);
 	CHECK_INT(http_client_active(c), 0);
-	buf_free(&s.got);
+	buf_clear(&s.got);
 	result_clear(&s.started);
 
 	/* Many chunks arriving at once: nothing more is delivered after the cancel. */

@@ -195,37 +195,37 @@ test_routes(void)
 	CHECK_INT(x.code, 200);
 	CHECK_STR(x.ctype, "text/plain; charset=utf-8");
 	CHECK_STR(buf_str(&x.body), "hello path=/hello query=- verbose=0");
-	buf_free(&x.body);
+	buf_clear(&x.body);
 
 	request("127.0.0.1", httpd_port(h), EVHTTP_REQ_GET, "/other?a=1&verbose", &x);
 	CHECK_INT(x.code, 200);
 	CHECK_STR(buf_str(&x.body), "other path=/other query=a=1&verbose verbose=1");
-	buf_free(&x.body);
+	buf_clear(&x.body);
 
 	request("127.0.0.1", httpd_port(h), EVHTTP_REQ_GET, "/hello?verbosex=1", &x);
 	CHECK_STR(buf_str(&x.body), "hello path=/hello query=verbosex=1 verbose=0");
-	buf_free(&x.body);
+	buf_clear(&x.body);
 
 	/* Exact match only: no prefixes, no trailing slash. */
 	request("127.0.0.1", httpd_port(h), EVHTTP_REQ_GET, "/hello/", &x);
 	CHECK_INT(x.code, 404);
-	buf_free(&x.body);
+	buf_clear(&x.body);
 	request("127.0.0.1", httpd_port(h), EVHTTP_REQ_GET, "/", &x);
 	CHECK_INT(x.code, 404);
 	CHECK_STR(buf_str(&x.body), "404 page not found\n");
-	buf_free(&x.body);
+	buf_clear(&x.body);
 
 	request("127.0.0.1", httpd_port(h), EVHTTP_REQ_POST, "/hello", &x);
 	CHECK_INT(x.code, 405);
 	CHECK_STR(x.allow, "GET, HEAD");
-	buf_free(&x.body);
+	buf_clear(&x.body);
 	request("127.0.0.1", httpd_port(h), EVHTTP_REQ_DELETE, "/hello", &x);
 	CHECK_INT(x.code, 405);
-	buf_free(&x.body);
+	buf_clear(&x.body);
 
 	request("127.0.0.1", httpd_port(h), EVHTTP_REQ_GET, "/silent", &x);
 	CHECK_INT(x.code, 500);
-	buf_free(&x.body);
+	buf_clear(&x.body);
 	httpd_free(h);
 }
 
@@ -247,12 +247,12 @@ test_head(void)
 	CHECK_CONTAINS(buf_str(&x.body), "Content-Length: 35\r\n");
 	end = strstr(buf_str(&x.body), "\r\n\r\n");
 	CHECK(end != NULL && end[4] == '\0');
-	buf_free(&x.body);
+	buf_clear(&x.body);
 
 	raw_exchange(httpd_port(h), "GET /hello HTTP/1.0\r\n\r\n", &x);
 	CHECK_CONTAINS(buf_str(&x.body), "Content-Length: 35\r\n");
 	CHECK_CONTAINS(buf_str(&x.body), "\r\n\r\nhello path=/hello query=- verbose=0");
-	buf_free(&x.body);
+	buf_clear(&x.body);
 	httpd_free(h);
 }
 
@@ -320,7 +320,7 @@ test_ipv6_loopback(void)
 	httpd_route(h, "/hello", on_hello, hello);
 	request("::1", httpd_port(h), EVHTTP_REQ_GET, "/hello", &x);
 	CHECK_INT(x.code, 200);
-	buf_free(&x.body);
+	buf_clear(&x.body);
 	httpd_free(h);
 }
 
@@ -344,7 +344,7 @@ test_slow_client_is_dropped(void)
 	CHECK(strstr(buf_str(&x.body), " 200 ") == NULL);
 	CHECK(ms >= 150 && ms < 3000);
 	fprintf(stderr, "slow client dropped after %ld ms\n", ms);
-	buf_free(&x.body);
+	buf_clear(&x.body);
 	httpd_free(h);
 }
 
@@ -369,8 +369,8 @@ test_oversized_request_is_refused(void)
 	raw_exchange(httpd_port(h), buf_str(&req), &x);
 	CHECK(x.done);
 	CHECK_CONTAINS(buf_str(&x.body), "HTTP/1.1 400 Bad Request\r\n");
-	buf_free(&x.body);
-	buf_free(&req);
+	buf_clear(&x.body);
+	buf_clear(&req);
 	httpd_free(h);
 }
 

@@ -361,8 +361,8 @@ test_promtool_accepts_output(void)
 	metrics_write(&text);
 	CHECK_INT(promtool_check(buf_str(&text), &out), 0);
 	CHECK_STR(buf_str(&out), "");
-	buf_free(&text);
-	buf_free(&out);
+	buf_clear(&text);
+	buf_clear(&out);
 	metrics_reset_all();
 }
 
@@ -404,7 +404,7 @@ test_process_metrics(void)
 	CHECK_CONTAINS(buf_str(&b), "# HELP process_resident_memory_bytes Resident memory size "
 	                            "in bytes.\n");
 	fprintf(stderr, "rss %.0f bytes, started %.0f s ago\n", rss, now - start);
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 int

@@ -114,24 +114,24 @@ test_metrics_and_healthz(void)
 	CHECK_STR(x.ctype, "text/plain; version=0.0.4; charset=utf-8");
 	CHECK_CONTAINS(buf_str(&x.body), "\npca_issuer_metrics_scrapes_total 1\n");
 	CHECK_CONTAINS(buf_str(&x.body), "\nprocess_resident_memory_bytes ");
-	buf_free(&x.body);
+	buf_clear(&x.body);
 	get(endpoints_metrics_port(e), "/metrics", &x);
 	CHECK_CONTAINS(buf_str(&x.body), "\npca_issuer_metrics_scrapes_total 2\n");
-	buf_free(&x.body);
+	buf_clear(&x.body);
 
 	get(endpoints_probe_port(e), "/healthz", &x);
 	CHECK_INT(x.code, 200);
 	CHECK_STR(buf_str(&x.body), "ok");
 	CHECK_STR(x.ctype, "text/plain; charset=utf-8");
-	buf_free(&x.body);
+	buf_clear(&x.body);
 
 	/* Each listener serves only its own paths. */
 	get(endpoints_probe_port(e), "/metrics", &x);
 	CHECK_INT(x.code, 404);
-	buf_free(&x.body);
+	buf_clear(&x.body);
 	get(endpoints_metrics_port(e), "/healthz", &x);
 	CHECK_INT(x.code, 404);
-	buf_free(&x.body);
+	buf_clear(&x.body);
 	endpoints_free(e);
 	metrics_reset_all();
 }
@@ -164,7 +164,7 @@ test_readyz_follows_checks(void)
 	CHECK_INT(endpoints_metrics_port(e), -1);
 	get(endpoints_probe_port(e), "/readyz", &x);
 	CHECK_INT(x.code, 200); /* nothing to wait for yet */
-	buf_free(&x.body);
+	buf_clear(&x.body);
 
 	health_check_add("aws-credentials", check_always, NULL);
 	health_check_add("kube-caches-synced", check_flag, &synced);
@@ -173,29 +173,29 @@ test_readyz_follows_checks(void)
 	CHECK_STR(buf_str(&x.body), "[+]aws-credentials ok\n"
 	                            "[-]kube-caches-synced failed: informer cache not synced yet\n"
 	                            "readyz check failed\n");
-	buf_free(&x.body);
+	buf_clear(&x.body);
 	/* Liveness does not depend on readiness. */
 	get(endpoints_probe_port(e), "/healthz", &x);
 	CHECK_INT(x.code, 200);
-	buf_free(&x.body);
+	buf_clear(&x.body);
 
 	synced = 1;
 	get(endpoints_probe_port(e), "/readyz", &x);
 	CHECK_INT(x.code, 200);
 	CHECK_STR(buf_str(&x.body), "ok");
-	buf_free(&x.body);
+	buf_clear(&x.body);
 	get(endpoints_probe_port(e), "/readyz?verbose", &x);
 	CHECK_INT(x.code, 200);
 	CHECK_STR(buf_str(&x.body), "[+]aws-credentials ok\n"
 	                            "[+]kube-caches-synced ok\n"
 	                            "readyz check passed\n");
-	buf_free(&x.body);
+	buf_clear(&x.body);
 
 	synced = 0;
 	health_check_remove("kube-caches-synced");
 	get(endpoints_probe_port(e), "/readyz", &x);
 	CHECK_INT(x.code, 200);
-	buf_free(&x.body);
+	buf_clear(&x.body);
 	health_reset_all();
 	CHECK_INT(health_check_count(), 0);
 	endpoints_free(e);
@@ -233,13 +233,13 @@ test_shared_listener(void)
 	CHECK_INT(endpoints_metrics_port(e), endpoints_probe_port(e));
 	get(endpoints_metrics_port(e), "/metrics", &x);
 	CHECK_INT(x.code, 200);
-	buf_free(&x.body);
+	buf_clear(&x.body);
 	get(endpoints_metrics_port(e), "/healthz", &x);
 	CHECK_INT(x.code, 200);
-	buf_free(&x.body);
+	buf_clear(&x.body);
 	get(endpoints_metrics_port(e), "/readyz", &x);
 	CHECK_INT(x.code, 200);
-	buf_free(&x.body);
+	buf_clear(&x.body);
 	endpoints_free(e);
 }
 

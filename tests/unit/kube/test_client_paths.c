@@ -76,17 +76,17 @@ test_query(void)
 	struct buf b = BUF_INIT;
 
 	buf_adds(&b, "/api/v1/secrets");
-	kube_query_add(&b, "labelSelector", "app in (a,b),tier!=x");
-	kube_query_add(&b, "fieldSelector", "metadata.namespace=ns-1");
-	kube_query_add(&b, "continue", "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MTJ9+/=");
-	kube_query_add(&b, "limit", "500");
-	kube_query_add(&b, "empty", "");
-	kube_query_add(&b, "utf8", "\xc3\xa9~_.-");
+	kube_path_query_add(&b, "labelSelector", "app in (a,b),tier!=x");
+	kube_path_query_add(&b, "fieldSelector", "metadata.namespace=ns-1");
+	kube_path_query_add(&b, "continue", "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MTJ9+/=");
+	kube_path_query_add(&b, "limit", "500");
+	kube_path_query_add(&b, "empty", "");
+	kube_path_query_add(&b, "utf8", "\xc3\xa9~_.-");
 	CHECK_STR(buf_str(&b), "/api/v1/secrets?labelSelector=app%20in%20%28a%2Cb%29%2Ctier%21%3Dx"
 	                       "&fieldSelector=metadata.namespace%3Dns-1"
 	                       "&continue=eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MTJ9%2B%2F%3D"
 	                       "&limit=500&empty=&utf8=%C3%A9~_.-");
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static void
@@ -170,7 +170,7 @@ reply_status(struct evhttp_request *req, int code, const char *reason, const cha
 	jenc_kv_int(&e, "code", code);
 	jenc_obj_close(&e);
 	reply(req, code, "application/json", buf_str(&b));
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static const char *
@@ -205,7 +205,7 @@ on_echo(struct evhttp_request *req)
 	jenc_strn(&e, (const char *)evbuffer_pullup(in, -1), evbuffer_get_length(in));
 	jenc_obj_close(&e);
 	reply(req, 200, "application/json", buf_str(&b));
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static void
@@ -411,7 +411,7 @@ on_line(const char *line, size_t len, void *arg)
 	if (g->nlines < 16)
 		g->lines[g->nlines++] = xstrndup(line, len);
 	if (g->nlines == g->cancel_at) {
-		kube_cancel(g->call);
+		kube_client_cancel(g->call);
 		g->n++;
 		return 0;
 	}
@@ -468,16 +468,16 @@ test_methods(void)
 	int i, done = 0;
 
 	memset(g, 0, sizeof g);
-	kube_get(c, "/api/v1/namespaces/ns/secrets/s", on_done, &g[0]);
-	kube_post(c, "/api/v1/namespaces/ns/secrets", "{\"a\":1}", 7, on_done, &g[1]);
-	kube_put(c, "/api/v1/namespaces/ns/secrets/s", "{\"b\":2}", 7, on_done, &g[2]);
-	kube_patch(c, "/api/v1/namespaces/ns/secrets/s", KUBE_PATCH_MERGE, "{}", 2, NULL, 1,
-	           on_done, &g[3]);
-	kube_patch(c, "/api/v1/namespaces/ns/secrets/s", KUBE_PATCH_JSON, "[]", 2, "m", 0, on_done,
-	           &g[4]);
-	kube_patch(c, "/api/v1/namespaces/ns/secrets/s/status?dryRun=All", KUBE_PATCH_APPLY, apply,
-	           strlen(apply), "pca-issuer", 1, on_done, &g[5]);
-	kube_delete(c, "/api/v1/namespaces/ns/secrets/s", on_done, &g[6]);
+	kube_client_get(c, "/api/v1/namespaces/ns/secrets/s", on_done, &g[0]);
+	kube_client_post(c, "/api/v1/namespaces/ns/secrets", "{\"a\":1}", 7, on_done, &g[1]);
+	kube_client_put(c, "/api/v1/namespaces/ns/secrets/s", "{\"b\":2}", 7, on_done, &g[2]);
+	kube_client_patch(c, "/api/v1/namespaces/ns/secrets/s", KUBE_PATCH_MERGE, "{}", 2, NULL, 1,
+	                  on_done, &g[3]);
+	kube_client_patch(c, "/api/v1/namespaces/ns/secrets/s", KUBE_PATCH_JSON, "[]", 2, "m", 0,
+	                  on_done, &g[4]);
+	kube_client_patch(c, "/api/v1/namespaces/ns/secrets/s/status?dryRun=All", KUBE_PATCH_APPLY,
+	                  apply, strlen(apply), "pca-issuer", 1, on_done, &g[5]);
+	kube_client_delete(c, "/api/v1/namespaces/ns/secrets/s", on_done, &g[6]);
 	for (i = 0; i < 7; i++) {
 		CHECK_INT(wait_for(&g[i].n, 1, 5000), 0);
 		CHECK_INT(g[i].status, 200);
@@ -536,7 +536,7 @@ test_conflict(void)
 
 	memset(&g, 0, sizeof g);
 	metrics_reset_all();
-	kube_put(c, "/api/v1/namespaces/ns/secrets/conflict", "{}", 2, on_done, &g);
+	kube_client_put(c, "/api/v1/namespaces/ns/secrets/conflict", "{}", 2, on_done, &g);
 	CHECK_INT(wait_for(&g.n, 1, 5000), 0);
 	CHECK_INT(g.err, KUBE_OK);
 	CHECK_INT(g.status, 409);
@@ -559,7 +559,7 @@ test_retry_after(void)
 	memset(&g, 0, sizeof g);
 	metrics_reset_all();
 	busy_left = 1;
-	kube_get(c, "/api/v1/namespaces/ns/secrets/busy", on_done, &g);
+	kube_client_get(c, "/api/v1/namespaces/ns/secrets/busy", on_done, &g);
 	CHECK_INT(wait_for(&g.n, 1, 5000), 0);
 	CHECK_INT(g.status, 200);
 	CHECK_INT(srv_requests - before, 2);
@@ -579,7 +579,7 @@ test_retry_bounded(void)
 
 	memset(&g, 0, sizeof g);
 	busy_left = 5;
-	kube_get(c, "/api/v1/namespaces/ns/secrets/busy", on_done, &g);
+	kube_client_get(c, "/api/v1/namespaces/ns/secrets/busy", on_done, &g);
 	CHECK_INT(wait_for(&g.n, 1, 5000), 0);
 	CHECK_INT(g.status, 429);
 	CHECK_STR(g.reason, "TooManyRequests");
@@ -588,7 +588,7 @@ test_retry_bounded(void)
 	got_clear(&g);
 	/* 5xx without Retry-After is the caller's to handle, at once. */
 	before = srv_requests;
-	kube_get(c, "/api/v1/namespaces/ns/secrets/unavailable", on_done, &g);
+	kube_client_get(c, "/api/v1/namespaces/ns/secrets/unavailable", on_done, &g);
 	CHECK_INT(wait_for(&g.n, 1, 5000), 0);
 	CHECK_INT(g.status, 503);
 	CHECK_STR(g.reason, "");
@@ -636,7 +636,7 @@ test_unauthorized_rereads_token(void)
 	memset(&g, 0, sizeof g);
 	/* The first request reads and caches the old token; it is refused twice. */
 	before = srv_requests;
-	kube_get(c, "/api/v1/namespaces/ns/secrets/auth", on_done, &g);
+	kube_client_get(c, "/api/v1/namespaces/ns/secrets/auth", on_done, &g);
 	CHECK_INT(wait_for(&g.n, 1, 5000), 0);
 	CHECK_INT(g.status, 401);
 	CHECK_STR(g.reason, "Unauthorized");
@@ -645,7 +645,7 @@ test_unauthorized_rereads_token(void)
 	/* The token is rotated: the cached one is refused once, the new one read. */
 	write_file(path, "new-token\n");
 	before = srv_requests;
-	kube_get(c, "/api/v1/namespaces/ns/secrets/auth", on_done, &g);
+	kube_client_get(c, "/api/v1/namespaces/ns/secrets/auth", on_done, &g);
 	CHECK_INT(wait_for(&g.n, 1, 5000), 0);
 	CHECK_INT(g.status, 200);
 	CHECK_INT(srv_requests - before, 2);
@@ -665,7 +665,7 @@ test_qps_limit(void)
 
 	memset(g, 0, sizeof g);
 	for (i = 0; i < 6; i++)
-		kube_get(c, "/api/v1/namespaces/ns/secrets/s", on_done, &g[i]);
+		kube_client_get(c, "/api/v1/namespaces/ns/secrets/s", on_done, &g[i]);
 	for (i = 0; i < 6; i++)
 		CHECK_INT(wait_for(&g[i].n, 1, 5000), 0);
 	/* One token at once, then one per 50 ms. */
@@ -691,7 +691,7 @@ test_transport_error(void)
 	c = client_new(0, 0, 0, ntohs(sin.sin_port));
 	memset(&g, 0, sizeof g);
 	metrics_reset_all();
-	kube_get(c, "/api/v1/namespaces/ns/secrets/s", on_done, &g);
+	kube_client_get(c, "/api/v1/namespaces/ns/secrets/s", on_done, &g);
 	CHECK_INT(wait_for(&g.n, 1, 5000), 0);
 	CHECK_INT(g.err, KUBE_ERR_TRANSPORT);
 	CHECK_INT(g.status, 0);
@@ -713,8 +713,8 @@ test_watch_lines(void)
 	memset(&g, 0, sizeof g);
 	metrics_reset_all();
 	watch_script = script_lines;
-	kube_watch(c, "/api/v1/namespaces/ns/secrets?watch=1&timeoutSeconds=300", 64, on_line,
-	           on_done, &g);
+	kube_client_watch(c, "/api/v1/namespaces/ns/secrets?watch=1&timeoutSeconds=300", 64,
+	                  on_line, on_done, &g);
 	CHECK_INT(wait_for(&g.n, 1, 5000), 0);
 	CHECK_INT(g.err, KUBE_OK);
 	CHECK_INT(g.status, 200);
@@ -741,7 +741,7 @@ test_watch_line_cap(void)
 
 	memset(&g, 0, sizeof g);
 	watch_script = script_long;
-	kube_watch(c, "/api/v1/namespaces/ns/secrets?watch=1", 20, on_line, on_done, &g);
+	kube_client_watch(c, "/api/v1/namespaces/ns/secrets?watch=1", 20, on_line, on_done, &g);
 	CHECK_INT(wait_for(&g.n, 1, 5000), 0);
 	CHECK_INT(g.err, KUBE_ERR_LINE_TOO_LONG);
 	CHECK_INT(g.nlines, 1);
@@ -759,7 +759,7 @@ test_watch_stop_and_cancel(void)
 	memset(&g, 0, sizeof g);
 	watch_script = script_lines;
 	g.stop_at = 2;
-	kube_watch(c, "/api/v1/namespaces/ns/secrets?watch=1", 0, on_line, on_done, &g);
+	kube_client_watch(c, "/api/v1/namespaces/ns/secrets?watch=1", 0, on_line, on_done, &g);
 	CHECK_INT(wait_for(&g.n, 1, 5000), 0);
 	CHECK_INT(g.err, KUBE_ERR_STOPPED);
 	CHECK_INT(g.nlines, 2);
@@ -767,7 +767,8 @@ test_watch_stop_and_cancel(void)
 
 	/* Cancelled from its own line callback: no more lines, no done callback. */
 	g.cancel_at = 1;
-	g.call = kube_watch(c, "/api/v1/namespaces/ns/secrets?watch=1", 0, on_line, on_done, &g);
+	g.call =
+	    kube_client_watch(c, "/api/v1/namespaces/ns/secrets?watch=1", 0, on_line, on_done, &g);
 	CHECK_INT(wait_for(&g.n, 1, 5000), 0);
 	CHECK(stays_at(&g.n, 1, 200));
 	CHECK_INT(g.nlines, 1);
@@ -782,8 +783,8 @@ test_watch_refused(void)
 	struct got g;
 
 	memset(&g, 0, sizeof g);
-	kube_watch(c, "/api/v1/namespaces/ns/secrets/gone?watch=1&resourceVersion=5", 0, on_line,
-	           on_done, &g);
+	kube_client_watch(c, "/api/v1/namespaces/ns/secrets/gone?watch=1&resourceVersion=5", 0,
+	                  on_line, on_done, &g);
 	CHECK_INT(wait_for(&g.n, 1, 5000), 0);
 	CHECK_INT(g.err, KUBE_OK);
 	CHECK_INT(g.status, 410);
@@ -817,18 +818,18 @@ test_cancel_and_free(void)
 	struct got g;
 
 	memset(&g, 0, sizeof g);
-	call = kube_get(c, "/api/v1/namespaces/ns/secrets/slow", on_done, &g);
-	kube_cancel(call);
+	call = kube_client_get(c, "/api/v1/namespaces/ns/secrets/slow", on_done, &g);
+	kube_client_cancel(call);
 	/* Freeing the client drops pending calls without their callbacks. */
-	kube_get(c, "/api/v1/namespaces/ns/secrets/slow", on_done, &g);
+	kube_client_get(c, "/api/v1/namespaces/ns/secrets/slow", on_done, &g);
 	kube_client_free(c);
 	CHECK(stays_at(&g.n, 0, 400));
 
 	/* Freed from a callback while another call is out. */
 	f.c = client_new(0, 0, 0, srv_port);
 	f.n = 0;
-	kube_get(f.c, "/api/v1/namespaces/ns/secrets/s", on_done_free_client, &f);
-	kube_get(f.c, "/api/v1/namespaces/ns/secrets/slow", on_done, &g);
+	kube_client_get(f.c, "/api/v1/namespaces/ns/secrets/s", on_done_free_client, &f);
+	kube_client_get(f.c, "/api/v1/namespaces/ns/secrets/slow", on_done, &g);
 	CHECK_INT(wait_for(&f.n, 1, 5000), 0);
 	CHECK(stays_at(&g.n, 0, 400));
 }

@@ -240,7 +240,7 @@ test_repeats_join_series(void)
 	CHECK_CONTAINS(buf_str(&m),
 	               "pca_issuer_kube_events_total{type=\"Normal\",reason=\"Issued\","
 	               "outcome=\"series\"} 99\n");
-	buf_free(&m);
+	buf_clear(&m);
 	kube_events_free(ev);
 	end_test();
 }

@@ -172,7 +172,7 @@ echo(int i, int rv)
 	CHECK(p != NULL);
 	buf_printf(&b, "{\"metadata\":{\"name\":\"lock\",\"resourceVersion\":\"%d\"},%s", rv, p);
 	answer(i, KUBE_OK, strcmp(calls[i].method, "POST") == 0 ? 201 : 200, buf_str(&b));
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static char *
@@ -235,7 +235,7 @@ is_leader_gauge(void)
 	p = strstr(buf_str(&b), "\npca_issuer_leader_is_leader ");
 	if (p != NULL)
 		v = atof(p + strlen("\npca_issuer_leader_is_leader "));
-	buf_free(&b);
+	buf_clear(&b);
 	return v;
 }
 

@@ -185,7 +185,7 @@ test_cr_type_in_list(void)
 		CHECK_STR(cr->name, "www-example-com-x7k2p");
 	kube_type_cr.free(cr);
 	jtok_free(d);
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static void

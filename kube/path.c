@@ -12,6 +12,7 @@
 #include "core/codec.h"
 #include "core/xmalloc.h"
 #include "kube/client.h"
+#include "kube/path.h"
 
 /* Appends s percent-encoded: everything but RFC 3986's unreserved bytes. */
 static void
@@ -50,7 +51,7 @@ kube_path(const struct kube_resource *res, const char *ns, const char *name, con
 }
 
 void
-kube_query_add(struct buf *path, const char *key, const char *value)
+kube_path_query_add(struct buf *path, const char *key, const char *value)
 {
 	buf_addc(path, memchr(buf_str(path), '?', path->len) != NULL ? '&' : '?');
 	kube_escape(path, key);
