@@ -88,6 +88,10 @@ const struct config_field config_fields[CONFIG_NFIELDS] = {
     {NULL, "clusterIssuerAmbientCredentials", "cluster-issuer-ambient-credentials",
      CONFIG_KIND_BOOL, OFF(cluster_issuer_ambient_credentials), 0, 0, "true", "BOOL",
      "Let an AWSPCAClusterIssuer without spec.secretRef use pca-issuer's own AWS credentials."},
+    {NULL, "allowIssuerSecretNamespace", "allow-issuer-secret-namespace", CONFIG_KIND_BOOL,
+     OFF(allow_issuer_secret_namespace), 0, 0, "false", "BOOL",
+     "Let an AWSPCAIssuer read its Secret from spec.secretRef.namespace, as the Go issuer did; "
+     "off, so that a namespace's users cannot sign with another namespace's AWS keys."},
     {NULL, "issuerRecheckInterval", "issuer-recheck-interval", CONFIG_KIND_DURATION,
      OFF(issuer_recheck_interval_ms), 100, 8760 * HOUR, "5m", "DURATION",
      "How often a Ready issuer's certificate authority is checked again."},

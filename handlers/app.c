@@ -215,6 +215,7 @@ app_create(const struct config *cfg, struct app **out, char **cause)
 	io.recheck_ms = cfg->issuer_recheck_interval_ms;
 	io.issuer_ambient_credentials = cfg->issuer_ambient_credentials;
 	io.cluster_issuer_ambient_credentials = cfg->cluster_issuer_ambient_credentials;
+	io.allow_secret_namespace = cfg->allow_issuer_secret_namespace;
 	io.on_change = app_issuer_changed;
 	io.arg = a;
 	a->issuers = issuers_create(&io);

@@ -43,13 +43,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct ctl_io;
 struct kube_client;
 struct kube_events;
+struct kube_reflector;
 struct issuers;
 struct certreqs;
 
 struct certreqs_opts {
 	struct kube_client *kube;
+	const struct ctl_io *io; /* NULL: the real one over kube (copied) */
 	struct issuers *issuers;
 	struct kube_events *events; /* may be NULL */
 	const char *namespace;      /* NULL: every namespace */
@@ -66,5 +69,13 @@ void certreqs_stop(struct certreqs *ctl);
 void certreqs_free(struct certreqs *ctl);
 /* An issuer's verdict changed: wake the requests waiting for it. */
 void certreqs_issuer_changed(struct certreqs *ctl, const char *issuer_key);
+
+/*
+ * For tests: the reflector, to feed watch lines with
+ * kube_reflector_feed_line() (it need not be started), and a pass of the
+ * work queue at the clock's now (a fake clock does not wake its timer).
+ */
+struct kube_reflector *certreqs_reflector(struct certreqs *ctl);
+void certreqs_poll(struct certreqs *ctl);
 
 #endif

@@ -23,6 +23,7 @@
 #include "core/smap.h"
 #include "core/workq.h"
 #include "core/xmalloc.h"
+#include "handlers/ctl_io.h"
 #include "handlers/issuers.h"
 #include "handlers/notify.h"
 #include "kube/client.h"
@@ -46,7 +47,7 @@ struct issuer {
 	int64_t checked_generation;
 	struct issuer_conn *conn;
 	unsigned char identity[32]; /* hash of what conn was built from */
-	struct kube_call *kcall;
+	struct kube_secret_read *sread;
 	struct kube_write *write;
 	struct aws_pca_call *pcall;
 	int active;         /* handed out by the work queue */
@@ -55,6 +56,7 @@ struct issuer {
 
 struct issuers {
 	struct issuers_opts opts;
+	struct ctl_io io;
 	struct smap *issuers;
 	struct kube_reflector *refl_ns, *refl_cluster;
 	struct workq *queue;
@@ -105,11 +107,14 @@ issuer_free(void *p)
 
 	if (iss == NULL)
 		return;
-	if (iss->kcall != NULL)
-		kube_client_cancel(iss->kcall);
-	kube_write_cancel(iss->write);
+	struct ctl_io *io = &iss->ctl->io;
+
+	if (iss->sread != NULL)
+		io->secret_cancel(io->ctx, iss->sread);
+	if (iss->write != NULL)
+		io->write_cancel(io->ctx, iss->write);
 	if (iss->pcall != NULL)
-		aws_pca_cancel(iss->pcall);
+		io->pca_cancel(io->ctx, iss->pcall);
 	issuers_conn_unref(iss->conn);
 	kube_issuer_free(iss->obj);
 	free(iss->key);
@@ -236,6 +241,11 @@ issuers_create(const struct issuers_opts *opts)
 	struct workq_opts wo = {"issuers", 2000, 300000, 16, 0};
 
 	ctl->opts = *opts;
+	if (opts->io != NULL)
+		ctl->io = *opts->io;
+	else
+		ctl_io_init(&ctl->io, opts->kube);
+	ctl->opts.io = NULL;
 	ctl->issuers = smap_create();
 	ctl->queue = workq_create(loop_base(), &wo, issuers_check, ctl);
 	workq_set_paused(ctl->queue, 1);
@@ -459,8 +469,8 @@ issuers_verdict(struct issuer *iss, enum issuer_verdict verdict, const char *rea
 		             ctl->opts.recheck_ms);
 		return;
 	}
-	iss->write = kube_write_issuer_status(ctl->opts.kube, iss->obj, &ready,
-	                                      issuers_on_status_written, iss);
+	iss->write =
+	    ctl->io.issuer_status(ctl->io.ctx, iss->obj, &ready, issuers_on_status_written, iss);
 }
 
 /* A check could not reach a verdict (AWS or the API server is unavailable). */
@@ -601,48 +611,46 @@ issuers_describe(struct issuer *iss, char *const *values)
 		free(cause);
 		return;
 	}
-	iss->pcall = aws_pca_describe_ca(iss->conn->pca, iss->obj->arn, issuers_on_describe, iss);
+	iss->pcall = iss->ctl->io.pca_describe_ca(iss->ctl->io.ctx, iss->conn->pca, iss->obj->arn,
+	                                          issuers_on_describe, iss);
 }
 
 static void
-issuers_on_secret(const struct kube_resp *resp, void *arg)
+issuers_on_secret(const struct kube_secret_result *res, void *arg)
 {
 	struct issuer *iss = arg;
 	const struct kube_issuer *ki = iss->obj;
-	const char *keys[3] = {ki->access_key_id_key, ki->secret_access_key_key,
-	                       ki->session_token_key};
-	char *values[3] = {NULL, NULL, NULL}, *cause = NULL, *msg;
-	size_t i;
+	char *values[3] = {NULL, NULL, NULL}, *msg;
 
-	iss->kcall = NULL;
-	if (resp->err != KUBE_OK || resp->status / 100 != 2) {
-		msg = xasprintf("cannot read Secret %s/%s: %s", ki->namespace, ki->secret_name,
-		                *resp->message != '\0' ? resp->message : "no answer");
-		if (resp->status == 404 || resp->status == 403)
-			issuers_verdict(iss, ISSUER_NOT_READY,
-			                resp->status == 404 ? "SecretNotFound" : "SecretForbidden",
-			                msg);
-		else
-			issuers_error(iss, "SecretUnavailable", msg);
+	iss->sread = NULL;
+	switch (res->err) {
+	case KUBE_SECRET_NOT_FOUND:
+		issuers_verdict(iss, ISSUER_NOT_READY, "SecretNotFound", res->message);
+		return;
+	case KUBE_SECRET_FORBIDDEN:
+		issuers_verdict(iss, ISSUER_NOT_READY, "SecretForbidden", res->message);
+		return;
+	case KUBE_SECRET_UNAVAILABLE:
+		issuers_error(iss, "SecretUnavailable", res->message);
+		return;
+	case KUBE_SECRET_INVALID:
+		msg = xasprintf("Secret %s: %s", ki->secret_name, res->message);
+		issuers_verdict(iss, ISSUER_NOT_READY, "InvalidSecret", msg);
+		free(msg);
+		return;
+	case KUBE_SECRET_OK:
+		break;
+	}
+	if (res->values[0] == NULL || res->values[1] == NULL) {
+		msg = xasprintf("Secret %s has no %s or no %s", ki->secret_name,
+		                ki->access_key_id_key, ki->secret_access_key_key);
+		issuers_verdict(iss, ISSUER_NOT_READY, "InvalidSecret", msg);
 		free(msg);
 		return;
 	}
-	if (kube_secret_decode(resp->body.p, resp->body.len, keys, 3, values, &cause) != 0 ||
-	    values[0] == NULL || values[1] == NULL) {
-		msg = cause != NULL ? xasprintf("Secret %s: %s", ki->secret_name, cause)
-		                    : xasprintf("Secret %s has no %s or no %s", ki->secret_name,
-		                                keys[0], keys[1]);
-		issuers_verdict(iss, ISSUER_NOT_READY, "InvalidSecret", msg);
-		free(msg);
-	} else {
-		issuers_describe(iss, values);
-	}
-	free(cause);
-	for (i = 0; i < 3; i++) {
-		if (values[i] != NULL)
-			OPENSSL_cleanse(values[i], strlen(values[i]));
-		free(values[i]);
-	}
+	/* The values are the reader's, wiped when this returns. */
+	memcpy(values, res->values, sizeof values);
+	issuers_describe(iss, values);
 }
 
 /* Checks what can be checked without I/O; returns a message or NULL. */
@@ -698,14 +706,46 @@ issuers_ambient_refusal(const struct issuer *iss)
 	                 iss->obj->cluster ? "AWSPCAClusterIssuers" : "AWSPCAIssuers", flag, env);
 }
 
+/*
+ * The namespace of the issuer's Secret in *ns, or why it may not be read.
+ * An AWSPCAIssuer reads its own namespace's Secret: with secretRef.namespace
+ * naming another one, anyone who may create an issuer in one namespace
+ * could sign with the AWS keys of another. The Go issuer allowed that;
+ * --allow-issuer-secret-namespace restores it.
+ */
+static char *
+issuers_secret_namespace(const struct issuer *iss, const char **ns)
+{
+	const struct kube_issuer *ki = iss->obj;
+
+	if (ki->cluster) {
+		*ns = ki->secret_namespace;
+		return NULL;
+	}
+	*ns = ki->namespace;
+	if (ki->secret_namespace == NULL || *ki->secret_namespace == '\0' ||
+	    strcmp(ki->secret_namespace, ki->namespace) == 0)
+		return NULL;
+	if (iss->ctl->opts.allow_secret_namespace) {
+		*ns = ki->secret_namespace;
+		return NULL;
+	}
+	return xasprintf("spec.secretRef.namespace is %s, but an AWSPCAIssuer may only read "
+	                 "Secrets of its own namespace (%s); move the Secret there, use an "
+	                 "AWSPCAClusterIssuer, or start pca-issuer with "
+	                 "--allow-issuer-secret-namespace=true (environment variable "
+	                 "PCA_ISSUER_ALLOW_ISSUER_SECRET_NAMESPACE=true), as the Go issuer behaved",
+	                 ki->secret_namespace, ki->namespace);
+}
+
 /* The work queue hands out an issuer: check it. */
 static void
 issuers_check(struct workq *q, const char *key, void *arg)
 {
 	struct issuers *ctl = arg;
 	struct issuer *iss = smap_get(ctl->issuers, key);
-	char *msg, *path, *values[3] = {NULL, NULL, NULL};
-	const char *ns;
+	char *msg, *values[3] = {NULL, NULL, NULL};
+	const char *ns, *keys[3];
 
 	if (iss == NULL) {
 		workq_done(q, key, WORKQ_DONE, 0);
@@ -732,9 +772,26 @@ issuers_check(struct workq *q, const char *key, void *arg)
 		issuers_describe(iss, values);
 		return;
 	}
-	/* An AWSPCAIssuer reads its Secret from its own namespace only. */
-	ns = iss->obj->cluster ? iss->obj->secret_namespace : iss->obj->namespace;
-	path = kube_path(&kube_res_secrets, ns, iss->obj->secret_name, NULL);
-	iss->kcall = kube_client_get(ctl->opts.kube, path, issuers_on_secret, iss);
-	free(path);
+	if ((msg = issuers_secret_namespace(iss, &ns)) != NULL) {
+		issuers_verdict(iss, ISSUER_NOT_READY, "SecretNamespaceForbidden", msg);
+		free(msg);
+		return;
+	}
+	keys[0] = iss->obj->access_key_id_key;
+	keys[1] = iss->obj->secret_access_key_key;
+	keys[2] = iss->obj->session_token_key;
+	iss->sread = ctl->io.secret_read(ctl->io.ctx, ns, iss->obj->secret_name, keys, 3,
+	                                 issuers_on_secret, iss);
+}
+
+struct kube_reflector *
+issuers_reflector(struct issuers *ctl, int cluster)
+{
+	return cluster ? ctl->refl_cluster : ctl->refl_ns;
+}
+
+void
+issuers_poll(struct issuers *ctl)
+{
+	workq_run(ctl->queue);
 }

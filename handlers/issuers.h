@@ -19,7 +19,9 @@
 
 #include <stdint.h>
 
+struct ctl_io;
 struct http_client;
+struct kube_reflector;
 struct kube_client;
 struct kube_events;
 struct aws_creds_env;
@@ -29,6 +31,7 @@ struct issuer_conn;
 
 struct issuers_opts {
 	struct kube_client *kube;
+	const struct ctl_io *io; /* NULL: the real one over kube (copied) */
 	struct http_client *http;
 	struct kube_events *events; /* may be NULL */
 	const struct aws_creds_env *env;
@@ -41,6 +44,8 @@ struct issuers_opts {
 	 */
 	int issuer_ambient_credentials;
 	int cluster_issuer_ambient_credentials;
+	/* An AWSPCAIssuer may read its Secret from spec.secretRef.namespace (as the Go issuer). */
+	int allow_secret_namespace;
 	/* An issuer's verdict changed (or it appeared or went away). */
 	void (*on_change)(const char *key, void *arg);
 	void *arg;
@@ -95,5 +100,9 @@ void issuers_auth_failed(struct issuers *ctl, const char *key);
 struct issuer_conn *issuers_conn_ref(struct issuer_conn *conn);
 void issuers_conn_unref(struct issuer_conn *conn);
 struct aws_pca *issuers_conn_pca(const struct issuer_conn *conn);
+
+/* For tests: the reflector of either kind, and a pass of the work queue (see certreqs.h). */
+struct kube_reflector *issuers_reflector(struct issuers *ctl, int cluster);
+void issuers_poll(struct issuers *ctl);
 
 #endif

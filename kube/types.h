@@ -109,12 +109,4 @@ int kube_cr_decode(const char *json, size_t len, struct kube_cr **out, char **ca
 int kube_issuer_decode(const char *json, size_t len, int cluster, struct kube_issuer **out,
                        char **cause);
 
-/*
- * Decodes a Secret GET answer and copies the base64-decoded values of the
- * named keys (any may be NULL); a key that is absent leaves its output NULL.
- * The values are the caller's and should be wiped after use.
- */
-int kube_secret_decode(const char *json, size_t len, const char *const *keys, size_t nkeys,
-                       char **values, char **cause);
-
 #endif

@@ -28,6 +28,7 @@
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/reflector.h"
+#include "kube/secret.h"
 #include "kube/types.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

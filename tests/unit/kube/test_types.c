@@ -14,6 +14,7 @@
 
 #include "core/jtok.h"
 #include "core/xmalloc.h"
+#include "kube/secret.h"
 #include "kube/types.h"
 #include "testutil.h"
 
