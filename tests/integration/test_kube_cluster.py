@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from cluster import Cluster
+from cluster import Cluster, FailureTracking
 
 NS = "pca-test"
 CR_PATH = "/apis/cert-manager.io/v1/namespaces/%s/certificaterequests" % NS
@@ -34,7 +34,6 @@ def make_csr_pem():
 CSR_PEM = make_csr_pem()
 
 CLUSTER = None
-FAILED = False
 
 
 def setUpModule():
@@ -48,7 +47,7 @@ def setUpModule():
 
 def tearDownModule():
     if CLUSTER is not None:
-        CLUSTER.stop(failed=FAILED)
+        CLUSTER.stop(failed=FailureTracking.failed)
 
 
 def certificate_request(name):
@@ -65,16 +64,8 @@ def certificate_request(name):
     }
 
 
-class ClusterTest(unittest.TestCase):
+class ClusterTest(FailureTracking, unittest.TestCase):
 
-    def run(self, result=None):
-        # Keep the server logs of a failing run: count problems around it.
-        global FAILED
-        before = len(result.failures) + len(result.errors) if result else 0
-        out = super().run(result)
-        if result and len(result.failures) + len(result.errors) > before:
-            FAILED = True
-        return out
 
     def setUp(self):
         self.t0 = time.monotonic()

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from cluster import Cluster
+from cluster import Cluster, FailureTracking
 
 RBAC = os.path.join(os.environ.get("PCA_SOURCE_DIR", "."), "container",
                     "manifests", "rbac.yaml")
@@ -44,7 +44,6 @@ CLUSTER = None
 KUBECONFIG = None     # pca-issuer's ServiceAccount, our RBAC
 GO_KUBECONFIG = None  # a ServiceAccount with the Go chart's Event rights
 LOGDIR = None
-FAILED = False
 
 
 def setUpModule():
@@ -76,9 +75,9 @@ def setUpModule():
 
 def tearDownModule():
     if CLUSTER is not None:
-        CLUSTER.stop(failed=FAILED)
+        CLUSTER.stop(failed=FailureTracking.failed)
     if LOGDIR is not None:
-        if FAILED:
+        if FailureTracking.failed:
             sys.stderr.write("driver logs kept in %s\n" % LOGDIR)
         else:
             shutil.rmtree(LOGDIR, ignore_errors=True)
@@ -93,15 +92,8 @@ def csr_pem():
     return csr.public_bytes(serialization.Encoding.PEM)
 
 
-class EventsTest(unittest.TestCase):
+class EventsTest(FailureTracking, unittest.TestCase):
 
-    def run(self, result=None):
-        global FAILED
-        before = len(result.failures) + len(result.errors) if result else 0
-        out = super().run(result)
-        if result and len(result.failures) + len(result.errors) > before:
-            FAILED = True
-        return out
 
     def setUp(self):
         self.ns = CLUSTER.create_namespace(

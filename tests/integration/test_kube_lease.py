@@ -24,7 +24,7 @@ import threading
 import time
 import unittest
 
-from cluster import Cluster
+from cluster import Cluster, FailureTracking
 
 NS = "aws-privateca-issuer"
 LEASE = "b858308c.awspca.cert-manager.io"
@@ -37,7 +37,6 @@ DRIVER = os.path.join(os.environ.get("PCA_BUILD_DIR", "build"), "drivers",
 CLUSTER = None
 KUBECONFIG = None
 LOGDIR = None
-FAILED = False
 
 
 def setUpModule():
@@ -51,9 +50,9 @@ def setUpModule():
 
 def tearDownModule():
     if CLUSTER is not None:
-        CLUSTER.stop(failed=FAILED)
+        CLUSTER.stop(failed=FailureTracking.failed)
     if LOGDIR is not None:
-        if FAILED:
+        if FailureTracking.failed:
             sys.stderr.write("driver logs kept in %s\n" % LOGDIR)
         else:
             shutil.rmtree(LOGDIR, ignore_errors=True)
@@ -132,15 +131,8 @@ class Candidate:
         self.reader.join(5)
 
 
-class LeaseTest(unittest.TestCase):
+class LeaseTest(FailureTracking, unittest.TestCase):
 
-    def run(self, result=None):
-        global FAILED
-        before = len(result.failures) + len(result.errors) if result else 0
-        out = super().run(result)
-        if result and len(result.failures) + len(result.errors) > before:
-            FAILED = True
-        return out
 
     def setUp(self):
         self.candidates = []

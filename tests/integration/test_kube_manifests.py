@@ -20,7 +20,7 @@ import unittest
 
 import yaml
 
-from cluster import Cluster
+from cluster import Cluster, FailureTracking
 
 SRC = os.environ.get("PCA_SOURCE_DIR") or os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__))))
@@ -41,7 +41,6 @@ ISSUERS = "/apis/%s/v1beta1/namespaces/%s/awspcaissuers" % (GROUP, TEAM)
 CLUSTER_ISSUERS = "/apis/%s/v1beta1/awspcaclusterissuers" % GROUP
 
 CLUSTER = None
-FAILED = False
 
 
 def load(path):
@@ -63,7 +62,7 @@ def setUpModule():
 
 def tearDownModule():
     if CLUSTER is not None:
-        CLUSTER.stop(failed=FAILED)
+        CLUSTER.stop(failed=FailureTracking.failed)
 
 
 def wait_until(what, probe, timeout=15.0):
@@ -123,15 +122,8 @@ def cluster_issuer(name, arn=ARN, **spec):
     return obj
 
 
-class ManifestTest(unittest.TestCase):
+class ManifestTest(FailureTracking, unittest.TestCase):
 
-    def run(self, result=None):
-        global FAILED
-        before = len(result.failures) + len(result.errors) if result else 0
-        out = super().run(result)
-        if result and len(result.failures) + len(result.errors) > before:
-            FAILED = True
-        return out
 
     def setUp(self):
         self.t0 = time.monotonic()

@@ -45,7 +45,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from cluster import Cluster
+from cluster import Cluster, FailureTracking
 
 BUILD_DIR = os.environ.get("PCA_BUILD_DIR") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", "build")
@@ -53,7 +53,6 @@ DRIVERS = os.path.join(BUILD_DIR, "drivers")
 CR_API = "/apis/cert-manager.io/v1"
 
 CLUSTER = None
-FAILED = False
 
 
 def setUpModule():
@@ -66,7 +65,7 @@ def setUpModule():
 
 def tearDownModule():
     if CLUSTER is not None:
-        CLUSTER.stop(failed=FAILED)
+        CLUSTER.stop(failed=FailureTracking.failed)
 
 
 def log(msg):
@@ -307,15 +306,8 @@ def metric_sum(m, name, **labels):
     return total
 
 
-class ReflectorTest(unittest.TestCase):
+class ReflectorTest(FailureTracking, unittest.TestCase):
 
-    def run(self, result=None):
-        global FAILED
-        before = len(result.failures) + len(result.errors) if result else 0
-        out = super().run(result)
-        if result and len(result.failures) + len(result.errors) > before:
-            FAILED = True
-        return out
 
     def setUp(self):
         self.t0 = time.monotonic()
@@ -672,7 +664,7 @@ class ReflectorTest(unittest.TestCase):
         self.assertEqual((got["status"], got["reason"]), (404, "NotFound"))
 
 
-class BookmarkTest(unittest.TestCase):
+class BookmarkTest(FailureTracking, unittest.TestCase):
     """Bookmarks come from the API server's watch cache, which the other
     tests keep off (it would hide etcd compaction); in 1.20 a bookmark is
     sent two seconds before the watch's timeoutSeconds, so a 5 s watch gets
@@ -681,12 +673,11 @@ class BookmarkTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.cluster = Cluster(watch_cache=True).start()
-        cls.failed = False
         cls.cluster.install_crds()
 
     @classmethod
     def tearDownClass(cls):
-        cls.cluster.stop(failed=cls.failed)
+        cls.cluster.stop(failed=FailureTracking.failed)
 
     def test_bookmark_moves_resource_version(self):
         c = self.cluster

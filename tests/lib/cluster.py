@@ -865,3 +865,18 @@ class Cluster:
         path = path or self._new_path("token")
         self._write(path, token)
         return path
+
+
+class FailureTracking:
+    """A mixin for unittest.TestCase that notes when one of its tests
+    fails, so that a module's tearDownModule can stop its cluster with
+    stop(failed=FailureTracking.failed) and keep the server logs."""
+
+    failed = False
+
+    def run(self, result=None):
+        before = len(result.failures) + len(result.errors) if result else 0
+        out = super().run(result)
+        if result and len(result.failures) + len(result.errors) > before:
+            FailureTracking.failed = True
+        return out
