@@ -168,28 +168,10 @@ cr_is_terminal(const struct kube_cr *o)
 	       (cr_reason_is(&o->ready, "Failed") || cr_reason_is(&o->ready, "Denied"));
 }
 
-/*
- * Whether resourceVersion a is older than b. The API server's versions are
- * etcd revisions, decimal integers that grow; anything else is taken as
- * newer, so that an unknown scheme never holds back an update.
- */
-static int
-cr_rv_older(const char *a, const char *b)
-{
-	char *ea, *eb;
-	unsigned long long va, vb;
-
-	if (a == NULL || b == NULL || *a == '\0' || *b == '\0')
-		return 0;
-	va = strtoull(a, &ea, 10);
-	vb = strtoull(b, &eb, 10);
-	return *ea == '\0' && *eb == '\0' && va < vb;
-}
-
 void
 cr_set_obj(struct cr *cr, struct kube_cr *o)
 {
-	if (cr->obj != NULL && cr_rv_older(o->resource_version, cr->obj->resource_version)) {
+	if (cr->obj != NULL && kube_rv_older(o->resource_version, cr->obj->resource_version)) {
 		kube_cr_free(o);
 		return;
 	}
@@ -281,10 +263,7 @@ certreqs_create(const struct certreqs_opts *opts)
 	struct workq_opts wo = {"certificaterequests", 1000, 300000, 64, 0};
 
 	ctl->opts = *opts;
-	if (opts->io != NULL)
-		ctl->io = *opts->io;
-	else
-		ctl_io_init(&ctl->io, opts->kube);
+	ctl_io_pick(&ctl->io, opts->io, opts->kube);
 	ctl->opts.io = NULL;
 	ctl->crs = smap_create();
 	ctl->waiters = smap_create();

@@ -92,3 +92,12 @@ ctl_io_init(struct ctl_io *io, struct kube_client *kube)
 	io->pca_cancel = ctl_io_pca_cancel;
 	io->ctx = kube;
 }
+
+void
+ctl_io_pick(struct ctl_io *io, const struct ctl_io *given, struct kube_client *kube)
+{
+	if (given != NULL)
+		*io = *given;
+	else
+		ctl_io_init(io, kube);
+}

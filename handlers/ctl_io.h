@@ -51,5 +51,7 @@ struct ctl_io {
 
 /* The real thing: Kubernetes through kube (borrowed), AWS through aws/pca.h. */
 void ctl_io_init(struct ctl_io *io, struct kube_client *kube);
+/* A copy of given, or the real thing over kube when given is NULL. */
+void ctl_io_pick(struct ctl_io *io, const struct ctl_io *given, struct kube_client *kube);
 
 #endif

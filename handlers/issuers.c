@@ -130,29 +130,11 @@ issuer_kind(const struct issuer *iss)
 	return iss->obj->cluster ? "AWSPCAClusterIssuer" : "AWSPCAIssuer";
 }
 
-/*
- * Whether resourceVersion a is older than b (etcd revisions are growing
- * decimal integers; anything else counts as newer).
- */
-static int
-issuers_rv_older(const char *a, const char *b)
-{
-	char *ea, *eb;
-	unsigned long long va, vb;
-
-	if (a == NULL || b == NULL || *a == '\0' || *b == '\0')
-		return 0;
-	va = strtoull(a, &ea, 10);
-	vb = strtoull(b, &eb, 10);
-	return *ea == '\0' && *eb == '\0' && va < vb;
-}
-
 /* Makes ki the issuer's object (taking it), unless it already has a newer one. */
 static void
 issuers_set_obj(struct issuer *iss, struct kube_issuer *ki)
 {
-	if (iss->obj != NULL &&
-	    issuers_rv_older(ki->resource_version, iss->obj->resource_version)) {
+	if (iss->obj != NULL && kube_rv_older(ki->resource_version, iss->obj->resource_version)) {
 		kube_issuer_free(ki);
 		return;
 	}
@@ -241,10 +223,7 @@ issuers_create(const struct issuers_opts *opts)
 	struct workq_opts wo = {"issuers", 2000, 300000, 16, 0};
 
 	ctl->opts = *opts;
-	if (opts->io != NULL)
-		ctl->io = *opts->io;
-	else
-		ctl_io_init(&ctl->io, opts->kube);
+	ctl_io_pick(&ctl->io, opts->io, opts->kube);
 	ctl->opts.io = NULL;
 	ctl->issuers = smap_create();
 	ctl->queue = workq_create(loop_base(), &wo, issuers_check, ctl);

@@ -238,6 +238,19 @@ kube_dec_conditions(struct kube_dec *k, int status, const char *const *types,
 	}
 }
 
+int
+kube_rv_older(const char *a, const char *b)
+{
+	char *ea, *eb;
+	unsigned long long va, vb;
+
+	if (a == NULL || b == NULL || *a == '\0' || *b == '\0')
+		return 0;
+	va = strtoull(a, &ea, 10);
+	vb = strtoull(b, &eb, 10);
+	return *ea == '\0' && *eb == '\0' && va < vb;
+}
+
 /* ---- CertificateRequest ---- */
 
 void

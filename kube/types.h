@@ -91,6 +91,13 @@ struct kube_issuer {
 	char *invalid; /* a spec field that cannot be read, or NULL; as kube_cr's */
 };
 
+/*
+ * Whether resourceVersion a is older than b. The API server's versions are
+ * etcd revisions, decimal integers that grow; anything else is taken as
+ * newer, so that an unknown scheme never holds an update back.
+ */
+int kube_rv_older(const char *a, const char *b);
+
 extern const struct kube_type kube_type_cr;
 extern const struct kube_type kube_type_issuer;
 extern const struct kube_type kube_type_cluster_issuer;
