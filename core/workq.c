@@ -11,6 +11,7 @@
 
 #include "core/backoff.h"
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "core/smap.h"
 #include "core/workq.h"
 #include "core/xmalloc.h"
@@ -31,6 +32,8 @@ struct workq_item {
 	uint64_t due;            /* while delayed */
 	size_t heap_index;       /* while delayed */
 	struct workq_item *next; /* while ready */
+	uint64_t ready_ms;       /* when it became ready, for the queue duration */
+	uint64_t started_ms;     /* when it was handed out, for the reconcile time */
 };
 
 struct workq {
@@ -45,9 +48,109 @@ struct workq {
 	struct event *timer;
 	int paused;
 	char *name;
+	const char *controllers[4]; /* the controllers it serves, for the depth gauge */
+	size_t ncontrollers;
 };
 
 static void workq_on_timer(evutil_socket_t fd, short what, void *arg);
+
+/* ---- controller-runtime's metrics ---- */
+
+static struct metric *workq_m_reconciles, *workq_m_errors, *workq_m_time, *workq_m_max,
+    *workq_m_active, *workq_m_depth, *workq_m_adds, *workq_m_retries, *workq_m_wait;
+
+static const char *
+workq_controller(const struct workq *q, const char *key)
+{
+	return q->opts.controller_of != NULL ? q->opts.controller_of(key) : q->opts.controller;
+}
+
+static void workq_collect_depth(struct metric *m, void *arg);
+
+static void
+workq_metrics_init(struct workq *q)
+{
+	static const double reconcile_buckets[] = {
+	    0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6,
+	    0.7,   0.8,  0.9,   1.0,  1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5,
+	    6,     7,    8,     9,    10,   15,  20,   25,  30,  40,  50,  60};
+	static const double queue_buckets[] = {1e-08, 1e-07, 1e-06, 1e-05, 0.0001, 0.001,
+	                                       0.01,  0.1,   1,     10,    100,    1000};
+
+	if (workq_m_reconciles == NULL) {
+		workq_m_reconciles =
+		    metrics_counter("controller_runtime_reconcile_total",
+		                    "Total number of reconciliations per controller", "controller,result");
+		workq_m_errors =
+		    metrics_counter("controller_runtime_reconcile_errors_total",
+		                    "Total number of reconciliation errors per controller", "controller");
+		workq_m_time = metrics_histogram(
+		    "controller_runtime_reconcile_time_seconds",
+		    "Length of time per reconciliation per controller", "controller", reconcile_buckets,
+		    sizeof reconcile_buckets / sizeof reconcile_buckets[0]);
+		workq_m_max = metrics_gauge("controller_runtime_max_concurrent_reconciles",
+		                            "Maximum number of concurrent reconciles per controller",
+		                            "controller");
+		workq_m_active =
+		    metrics_gauge("controller_runtime_active_workers",
+		                  "Number of currently used workers per controller", "controller");
+		workq_m_depth = metrics_gauge("workqueue_depth",
+		                              "Current depth of workqueue by workqueue and priority",
+		                              "controller,name,priority");
+		workq_m_adds = metrics_counter("workqueue_adds_total",
+		                               "Total number of adds handled by workqueue",
+		                               "controller,name");
+		workq_m_retries = metrics_counter(
+		    "workqueue_retries_total",
+		    "Total number of items added to the workqueue with a non-zero delay", "controller,name");
+		workq_m_wait = metrics_histogram(
+		    "workqueue_queue_duration_seconds",
+		    "How long in seconds an item stays in workqueue before being requested",
+		    "controller,name", queue_buckets, sizeof queue_buckets / sizeof queue_buckets[0]);
+	}
+	metrics_collect_add(workq_m_depth, workq_collect_depth, q);
+}
+
+/* Sets a controller's series to their zero values, as controller-runtime does at start. */
+static void
+workq_metrics_zero(struct workq *q, const char *controller)
+{
+	static const char *const results[] = {"success", "error", "requeue", "requeue_after"};
+	size_t i;
+
+	for (i = 0; i < sizeof results / sizeof results[0]; i++)
+		metrics_add(workq_m_reconciles, 0, controller, results[i]);
+	metrics_add(workq_m_errors, 0, controller);
+	metrics_set(workq_m_max, (double)q->opts.max_active, controller);
+	metrics_gauge_add(workq_m_active, 0, controller);
+	metrics_add(workq_m_adds, 0, controller, controller);
+	metrics_add(workq_m_retries, 0, controller, controller);
+	if (q->ncontrollers < sizeof q->controllers / sizeof q->controllers[0])
+		q->controllers[q->ncontrollers++] = controller;
+}
+
+/* Scrape time: the ready keys of each controller of the queue. */
+static void
+workq_collect_depth(struct metric *m, void *arg)
+{
+	struct workq *q = arg;
+	struct workq_item *it;
+	const char *c;
+
+	size_t i;
+
+	if (q->opts.controller_of == NULL) {
+		metrics_set(m, (double)q->nready, q->opts.controller, q->opts.controller, "0");
+		return;
+	}
+	/* Per key: a queue of several controllers holds few keys (the issuers). */
+	for (i = 0; i < q->ncontrollers; i++)
+		metrics_set(m, 0, q->controllers[i], q->controllers[i], "0");
+	for (it = q->ready_head; it != NULL; it = it->next) {
+		c = workq_controller(q, it->key);
+		metrics_gauge_add(m, 1, c, c, "0");
+	}
+}
 
 struct workq *
 workq_create(struct event_base *base, const struct workq_opts *opts, workq_fn fn, void *arg)
@@ -68,7 +171,19 @@ workq_create(struct event_base *base, const struct workq_opts *opts, workq_fn fn
 	q->items = smap_create();
 	if (base != NULL)
 		q->timer = evtimer_new(base, workq_on_timer, q);
+	if (q->opts.controller != NULL) {
+		workq_metrics_init(q);
+		workq_metrics_zero(q, q->opts.controller);
+	}
 	return q;
+}
+
+/* Adds the zero series of another controller the queue serves (controller_of). */
+void
+workq_metrics_controller(struct workq *q, const char *controller)
+{
+	if (q->opts.controller != NULL)
+		workq_metrics_zero(q, controller);
 }
 
 void
@@ -78,6 +193,8 @@ workq_free(struct workq *q)
 		return;
 	if (q->timer != NULL)
 		event_free(q->timer);
+	if (q->opts.controller != NULL)
+		metrics_collect_remove(workq_m_depth, workq_collect_depth, q);
 	smap_free(q->items, free);
 	free(q->heap);
 	free(q->name);
@@ -152,6 +269,7 @@ workq_heap_remove(struct workq *q, struct workq_item *it)
 static void
 workq_push_ready(struct workq *q, struct workq_item *it)
 {
+	it->ready_ms = clock_mono_ms();
 	it->state = WORKQ_READY;
 	it->next = NULL;
 	if (q->ready_tail != NULL)
@@ -230,6 +348,13 @@ workq_schedule(struct workq *q, struct workq_item *it, uint64_t due)
 		}
 		break;
 	case WORKQ_IDLE:
+		if (q->opts.controller != NULL) {
+			const char *c = workq_controller(q, it->key);
+
+			metrics_inc(workq_m_adds, c, c);
+			if (due > now)
+				metrics_inc(workq_m_retries, c, c);
+		}
 		if (due <= now) {
 			workq_push_ready(q, it);
 		} else {
@@ -254,6 +379,24 @@ workq_add_after(struct workq *q, const char *key, uint64_t delay_ms)
 	workq_schedule(q, workq_item(q, key), clock_mono_ms() + delay_ms);
 }
 
+/* One reconcile ended: its result and its time, as controller-runtime counts them. */
+static void
+workq_count_reconcile(struct workq *q, const struct workq_item *it, enum workq_result result,
+                      uint64_t after_ms, uint64_t now)
+{
+	const char *c = workq_controller(q, it->key);
+	const char *what = result == WORKQ_DONE    ? "success"
+	                   : result == WORKQ_RETRY ? "error"
+	                   : after_ms > 0          ? "requeue_after"
+	                                           : "requeue";
+
+	metrics_inc(workq_m_reconciles, c, what);
+	if (result == WORKQ_RETRY)
+		metrics_inc(workq_m_errors, c);
+	metrics_observe(workq_m_time, (double)(now - it->started_ms) / 1000.0, c);
+	metrics_gauge_add(workq_m_active, -1, c);
+}
+
 void
 workq_done(struct workq *q, const char *key, enum workq_result result, uint64_t after_ms)
 {
@@ -263,6 +406,8 @@ workq_done(struct workq *q, const char *key, enum workq_result result, uint64_t 
 
 	if (it == NULL || it->state != WORKQ_ACTIVE)
 		fatalx("workq %s: done for key %s that is not active", q->name, key);
+	if (q->opts.controller != NULL)
+		workq_count_reconcile(q, it, result, after_ms, now);
 	q->nactive--;
 	it->state = WORKQ_IDLE;
 	switch (result) {
@@ -336,8 +481,15 @@ workq_run(struct workq *q)
 			q->ready_tail = NULL;
 		q->nready--;
 		it->state = WORKQ_ACTIVE;
+		it->started_ms = now;
 		q->nactive++;
 		handed++;
+		if (q->opts.controller != NULL) {
+			const char *c = workq_controller(q, it->key);
+
+			metrics_observe(workq_m_wait, (double)(now - it->ready_ms) / 1000.0, c, c);
+			metrics_gauge_add(workq_m_active, 1, c);
+		}
 		q->fn(q, it->key, q->arg);
 	}
 	workq_arm(q);

@@ -15,6 +15,18 @@
  *
  * Time comes from clock_mono_ms(); the libevent timer only wakes the queue.
  * Tests drive it with a fake clock by calling workq_run() themselves.
+ *
+ * Metrics, with the names, labels and meaning controller-runtime gives a Go
+ * controller and its queue, so that dashboards and alerts made for the Go
+ * issuer keep working (a handed-out key is one reconcile):
+ * controller_runtime_reconcile_total{controller,result} (success, error,
+ * requeue, requeue_after), controller_runtime_reconcile_errors_total
+ * {controller}, controller_runtime_reconcile_time_seconds{controller},
+ * controller_runtime_max_concurrent_reconciles{controller},
+ * controller_runtime_active_workers{controller}, workqueue_depth
+ * {controller,name,priority}, workqueue_adds_total{controller,name},
+ * workqueue_retries_total{controller,name} (keys added with a delay) and
+ * workqueue_queue_duration_seconds{controller,name}.
  */
 #ifndef PCA_CORE_WORKQ_H
 #define PCA_CORE_WORKQ_H
@@ -37,6 +49,13 @@ struct workq_opts {
 	uint64_t cap_ms;       /* longest back-off; default 300000 */
 	unsigned max_per_pass; /* keys handed out per loop pass; default 64 */
 	unsigned max_active;   /* keys being handled at once; 0 = no limit */
+	/*
+	 * The controller name under which the queue shows in the metrics
+	 * controller-runtime gives a Go controller (below), or NULL for none;
+	 * controller_of, when set, names it per key instead.
+	 */
+	const char *controller;
+	const char *(*controller_of)(const char *key);
 };
 
 /*
@@ -47,6 +66,11 @@ typedef void (*workq_fn)(struct workq *q, const char *key, void *arg);
 
 struct workq *workq_create(struct event_base *base, const struct workq_opts *opts, workq_fn fn,
                            void *arg);
+/*
+ * Shows another controller the queue serves (controller_of) in the metrics
+ * at once; controller must live as long as the queue (a literal).
+ */
+void workq_metrics_controller(struct workq *q, const char *controller);
 /* Frees the queue; handlers still active must not call workq_done afterwards. */
 void workq_free(struct workq *q);
 void workq_add(struct workq *q, const char *key);

@@ -342,6 +342,35 @@ cr_annotate(struct cr *cr)
 	                                    cr->cert_arn, cr_on_annotated, cr);
 }
 
+/*
+ * IssueCertificate refused with AccessDenied while the issuer's own check
+ * (DescribeCertificateAuthority, same credentials) passes: a property of
+ * this request, such as a template a CA shared through AWS RAM does not
+ * allow, not of the credentials. Retrying would change nothing for an
+ * hour; the request fails at once, naming the template.
+ */
+static void
+cr_access_denied(struct cr *cr, const struct aws_pca_result *res)
+{
+	struct issuer_view iv;
+	char *template = NULL, *cause = NULL, *msg;
+
+	issuers_get(cr->ctl->opts.issuers, cr->issuer_key, &iv);
+	if (iv.verdict == ISSUER_READY &&
+	    template_arn(iv.arn, iv.default_template, cr->obj->is_ca,
+	                 (const char *const *)cr->obj->usages, &template, &cause) == 0)
+		msg = xasprintf("IssueCertificate: %s: %s (template %s; the issuer's credentials "
+		                "work for DescribeCertificateAuthority, so the CA or its policy refuses "
+		                "this request)",
+		                res->code, res->message, template);
+	else
+		msg = xasprintf("IssueCertificate: %s: %s", res->code, res->message);
+	cr_fail(cr, msg);
+	free(msg);
+	free(template);
+	free(cause);
+}
+
 static void
 cr_on_issued(const struct aws_pca_result *res, void *arg)
 {
@@ -350,6 +379,10 @@ cr_on_issued(const struct aws_pca_result *res, void *arg)
 	cr->pcall = NULL;
 	issuers_conn_unref(cr->conn);
 	cr->conn = NULL;
+	if (res->err == AWS_ERR_AUTH && strcmp(res->code, "AccessDeniedException") == 0) {
+		cr_access_denied(cr, res);
+		return;
+	}
 	if (res->err != AWS_OK) {
 		cr_aws_error(cr, "IssueCertificate", res);
 		return;

@@ -17,6 +17,7 @@
 #include "aws/endpoint.h"
 #include "aws/pca.h"
 #include "core/clock.h"
+#include "core/codec.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/metrics.h"
@@ -215,18 +216,26 @@ issuers_on_synced(void *arg)
 	log_debug("issuer cache synced");
 }
 
+/* The Go issuer's controller of each kind, for controller-runtime's metrics. */
+static const char *
+issuers_controller_of(const char *key)
+{
+	return strncmp(key, "AWSPCAClusterIssuer/", 20) == 0 ? "awspcaclusterissuer" : "awspcaissuer";
+}
+
 struct issuers *
 issuers_create(const struct issuers_opts *opts)
 {
 	struct issuers *ctl = xcalloc(1, sizeof *ctl);
 	struct kube_reflector_opts ro;
-	struct workq_opts wo = {"issuers", 2000, 300000, 16, 0};
+	struct workq_opts wo = {"issuers", 2000, 300000, 16, 64, "awspcaissuer", issuers_controller_of};
 
 	ctl->opts = *opts;
 	ctl_io_pick(&ctl->io, opts->io, opts->kube);
 	ctl->opts.io = NULL;
 	ctl->issuers = smap_create();
 	ctl->queue = workq_create(loop_base(), &wo, issuers_check, ctl);
+	workq_metrics_controller(ctl->queue, "awspcaclusterissuer");
 	workq_set_paused(ctl->queue, 1);
 
 	memset(&ro, 0, sizeof ro);
@@ -529,6 +538,42 @@ issuers_identity(const struct kube_issuer *ki, char *const *values, unsigned cha
 	EVP_MD_CTX_free(ctx);
 }
 
+/*
+ * The RoleSessionName for an issuer's assumed role: "pca-issuer-<name>",
+ * which CloudTrail shows. STS allows at most 64 characters of [\w+=,.@-];
+ * a longer name (the Go project's e2e issuers have names near 60) is cut and told
+ * apart by 8 hex digits of a hash of the issuer's kind, namespace and name.
+ */
+static char *
+issuers_session_name(const struct kube_issuer *ki)
+{
+	unsigned char md[32];
+	char hex[65], *full, *p;
+	unsigned int n;
+	EVP_MD_CTX *ctx;
+
+	full = xasprintf("pca-issuer-%s", ki->name);
+	for (p = full; *p != '\0'; p++) {
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+=,.@-",
+		           *p) == NULL)
+			*p = '-';
+	}
+	if (strlen(full) <= 64)
+		return full;
+	ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, ki->cluster ? "cluster/" : "namespaced/", ki->cluster ? 8 : 11);
+	EVP_DigestUpdate(ctx, ki->namespace, strlen(ki->namespace) + 1);
+	EVP_DigestUpdate(ctx, ki->name, strlen(ki->name));
+	EVP_DigestFinal_ex(ctx, md, &n);
+	EVP_MD_CTX_free(ctx);
+	codec_hex(md, 4, hex);
+	full[64 - 9] = '\0';
+	p = xasprintf("%s-%s", full, hex);
+	free(full);
+	return p;
+}
+
 /* Builds (or keeps) the AWS connection from credential values (NULL: default chain). */
 static int
 issuers_connect(struct issuer *iss, char *const *values, char **cause)
@@ -557,7 +602,7 @@ issuers_connect(struct issuer *iss, char *const *values, char **cause)
 	else if (aws_creds_default_chain(ctl->opts.http, ctl->opts.env, &src, cause) != 0)
 		goto out;
 	if (ki->role != NULL && *ki->role != '\0') {
-		session = xasprintf("pca-issuer-%s", ki->name);
+		session = issuers_session_name(ki);
 		src = aws_creds_assume_role(ctl->opts.http, src, ki->role, session, region,
 		                            ctl->opts.env);
 		free(session);
@@ -586,7 +631,7 @@ issuers_describe(struct issuer *iss, char *const *values)
 	char *cause = NULL;
 
 	if (issuers_connect(iss, values, &cause) != 0) {
-		issuers_verdict(iss, ISSUER_NOT_READY, "InvalidConfig", cause);
+		issuers_verdict(iss, ISSUER_NOT_READY, "Error", cause);
 		free(cause);
 		return;
 	}
@@ -632,6 +677,19 @@ issuers_on_secret(const struct kube_secret_result *res, void *arg)
 	issuers_describe(iss, values);
 }
 
+/* A template name as AWS spells them: letters, digits and '_', then /V and a number. */
+static int
+issuers_template_name_ok(const char *name)
+{
+	size_t n = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+
+	if (n == 0 || n > 120 || strncmp(name + n, "/V", 2) != 0)
+		return 0;
+	name += n + 2;
+	n = strspn(name, "0123456789");
+	return n > 0 && n < 6 && name[n] == '\0';
+}
+
 /* Checks what can be checked without I/O; returns a message or NULL. */
 static char *
 issuers_validate(const struct kube_issuer *ki)
@@ -653,6 +711,11 @@ issuers_validate(const struct kube_issuer *ki)
 		                 ki->arn);
 	}
 	aws_arn_clear(&arn);
+	if (ki->default_template != NULL && *ki->default_template != '\0' &&
+	    !issuers_template_name_ok(ki->default_template))
+		return xasprintf("spec.pcaTemplate.defaultTemplateName \"%s\" is not the name of an "
+		                 "AWS Private CA template, such as EndEntityCertificate/V1",
+		                 ki->default_template);
 	if (ki->secret_name != NULL && *ki->secret_name != '\0' && ki->cluster &&
 	    (ki->secret_namespace == NULL || *ki->secret_namespace == '\0'))
 		return xstrdup("spec.secretRef.namespace is required for an AWSPCAClusterIssuer");
@@ -733,11 +796,11 @@ issuers_check(struct workq *q, const char *key, void *arg)
 	iss->active = 1;
 	loop_hold();
 	if (iss->obj->invalid != NULL) {
-		issuers_verdict(iss, ISSUER_NOT_READY, "InvalidSpec", iss->obj->invalid);
+		issuers_verdict(iss, ISSUER_NOT_READY, "Validation", iss->obj->invalid);
 		return;
 	}
 	if ((msg = issuers_validate(iss->obj)) != NULL) {
-		issuers_verdict(iss, ISSUER_NOT_READY, "InvalidSpec", msg);
+		issuers_verdict(iss, ISSUER_NOT_READY, "Validation", msg);
 		free(msg);
 		return;
 	}

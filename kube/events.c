@@ -359,11 +359,15 @@ kube_events_unusable(const struct kube_events *ev, const struct kube_events_rec 
 
 /* Writes core/v1 Events from now on, starting with r. */
 static void
-kube_events_fall_back(struct kube_events *ev, struct kube_events_rec *r)
+kube_events_fall_back(struct kube_events *ev, struct kube_events_rec *r, int forbidden)
 {
 	if (!ev->core) {
-		log_info("events.k8s.io/v1 is not served; writing core/v1 Events instead", "group",
-		         ev->o.resource->group, "version", ev->o.resource->version);
+		if (forbidden)
+			kube_permission_missing("events.k8s.io/events", "create",
+			                        "Events are written as core/v1 Events instead");
+		else
+			log_info("events.k8s.io/v1 is not served; writing core/v1 Events instead",
+			         "group", ev->o.resource->group, "version", ev->o.resource->version);
 		ev->core = 1;
 		ev->res = &kube_res_core_events;
 	}
@@ -401,7 +405,7 @@ kube_events_on_post(const struct kube_resp *resp, void *arg)
 		if (r->count > r->sent)
 			kube_events_make_dirty(r, now);
 	} else if (kube_events_unusable(ev, r, resp)) {
-		kube_events_fall_back(ev, r);
+		kube_events_fall_back(ev, r, resp->status == 403);
 	} else {
 		ev->st.failed++;
 		kube_events_count(r, "failed");

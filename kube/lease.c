@@ -77,6 +77,7 @@ struct kube_lease {
 
 static struct metric *kube_lease_m_leader;
 static struct metric *kube_lease_m_transitions;
+static struct metric *kube_lease_m_master; /* client-go's, for dashboards of Go controllers */
 
 static void kube_lease_arm(struct kube_lease *l);
 
@@ -109,6 +110,7 @@ kube_lease_set_state(struct kube_lease *l, enum kube_lease_state s, const char *
 	if (s == KUBE_LEASE_LEADER)
 		metrics_inc(kube_lease_m_transitions);
 	metrics_set(kube_lease_m_leader, s == KUBE_LEASE_LEADER ? 1.0 : 0.0);
+	metrics_set(kube_lease_m_master, s == KUBE_LEASE_LEADER ? 1.0 : 0.0, l->name);
 	l->state = s;
 }
 
@@ -285,6 +287,12 @@ kube_lease_create(struct kube_client *c, const struct kube_lease_opts *opts,
 		kube_lease_m_transitions =
 		    metrics_counter("pca_issuer_leader_transitions_total",
 		                    "Times this replica became the leader.", "");
+		kube_lease_m_master = metrics_gauge(
+		    "leader_election_master_status",
+		    "Gauge of if the reporting system is master of the relevant lease, 0 indicates "
+		    "backup, 1 indicates master. 'name' is the string used to identify the lease. "
+		    "Please make sure to group by name.",
+		    "name");
 	}
 	l = xcalloc(1, sizeof *l);
 	l->o = o;
@@ -295,6 +303,7 @@ kube_lease_create(struct kube_client *c, const struct kube_lease_opts *opts,
 	}
 	l->ns = xstrdup(o.namespace);
 	l->name = xstrdup(o.name);
+	metrics_set(kube_lease_m_master, 0, l->name);
 	l->identity = o.identity != NULL ? xstrdup(o.identity) : kube_lease_default_identity();
 	l->o.namespace = l->o.name = l->o.identity = NULL;
 	l->o.io = NULL;

@@ -31,8 +31,10 @@
  * the elector a client of its own, so that a flood of controller requests
  * cannot hold a renewal back past the renew deadline.
  *
- * Metrics: pca_issuer_leader_is_leader (0/1) and
- * pca_issuer_leader_transitions_total (times this process became leader).
+ * Metrics: pca_issuer_leader_is_leader (0/1),
+ * pca_issuer_leader_transitions_total (times this process became leader),
+ * and client-go's leader_election_master_status{name} (the Lease's name),
+ * which dashboards made for Go controllers read.
  */
 #ifndef PCA_KUBE_LEASE_H
 #define PCA_KUBE_LEASE_H

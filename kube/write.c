@@ -163,11 +163,8 @@ kube_write_on_written(struct kube_write *w, const struct kube_resp *resp)
 	}
 	if (err == KUBE_WRITE_FORBIDDEN && w->kind == KUBE_WRITE_ANNOTATE &&
 	    w->state == KUBE_WRITE_PATCHING) {
-		if (!kube_write_no_patch)
-			log_warn(
-			    "patch of certificaterequests is forbidden; writing annotations with "
-			    "get and update instead",
-			    "error", resp->message);
+		kube_permission_missing("certificaterequests", "patch",
+		                        "annotations are written with get and update instead");
 		kube_write_no_patch = 1;
 		metrics_inc(kube_write_m_fallbacks, "certificaterequests");
 		kube_write_get(w, KUBE_WRITE_READING);
@@ -497,6 +494,7 @@ kube_write_cr_annotate(struct kube_client *c, const struct kube_cr *cr, const ch
 	w->key = xstrdup(key);
 	w->value = xstrdup(value);
 	if (kube_write_no_patch) {
+		metrics_inc(kube_write_m_fallbacks, "certificaterequests");
 		kube_write_get(w, KUBE_WRITE_READING);
 		return w;
 	}

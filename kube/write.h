@@ -17,9 +17,11 @@
  *   - under a role without `patch` on the main resource (the Go issuer's
  *     Helm chart grants only `update` on certificaterequests), an
  *     annotation is written as a read-modify-write `update` with the
- *     resourceVersion. The first 403 is logged once and counted in
- *     pca_issuer_kube_write_fallbacks_total{resource}; later annotation
- *     writes go straight to the update.
+ *     resourceVersion. The first 403 is reported once through
+ *     kube_permission_missing() (a log line and
+ *     pca_issuer_permission_missing{resource,verb}); every write done this
+ *     way is counted in pca_issuer_kube_write_fallbacks_total{resource},
+ *     and later annotation writes go straight to the update.
  *
  * Status bodies are server-side-apply patches with field manager
  * KUBE_WRITE_FIELD_MANAGER, so that other conditions (cert-manager's

@@ -167,7 +167,9 @@ class Stack:
                   usages=None, duration=None, annotations=None, group=AWSPCA):
         self.ensure_namespace(ns)
         spec = {"request": base64.b64encode(csr_pem).decode(),
-                "issuerRef": {"group": group, "kind": issuer_kind, "name": issuer_name}}
+                "issuerRef": {"group": group, "name": issuer_name}}
+        if issuer_kind:
+            spec["issuerRef"]["kind"] = issuer_kind
         if is_ca:
             spec["isCA"] = True
         if usages is not None:
@@ -247,7 +249,7 @@ class Stack:
             return r.read().decode()
 
     @staticmethod
-    def metric_value(text, name, **labels):
+    def metric_value(text, name, /, **labels):
         """Sum of the samples of name whose labels include the given ones."""
         total = 0.0
         found = False

@@ -7,6 +7,7 @@
 
 #include "core/backoff.h"
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "core/workq.h"
 #include "core/xmalloc.h"
 #include "testutil.h"
@@ -26,7 +27,7 @@ record(struct workq *q, const char *key, void *arg)
 static struct workq *
 new_queue(unsigned per_pass, unsigned max_active)
 {
-	struct workq_opts o = {"test", 1000, 60000, per_pass, max_active};
+	struct workq_opts o = {"test", 1000, 60000, per_pass, max_active, NULL, NULL};
 
 	nhandled = 0;
 	return workq_create(NULL, &o, record, NULL);
@@ -230,6 +231,71 @@ test_many_keys(void)
 	workq_free(q);
 }
 
+static const char *
+kind_of(const char *key)
+{
+	return key[0] == 'c' ? "awspcaclusterissuer" : "awspcaissuer";
+}
+
+/* controller-runtime's metrics, by their Go names, as dashboards read them. */
+static void
+test_controller_runtime_metrics(void)
+{
+	struct workq_opts o = {"q", 1000, 60000, 0, 7, "certificaterequest", NULL};
+	struct workq_opts o2 = {"i", 1000, 60000, 0, 3, "awspcaissuer", kind_of};
+	struct workq *q = workq_create(NULL, &o, record, NULL), *q2;
+	struct buf b = BUF_INIT;
+
+	nhandled = 0;
+	workq_add(q, "ns/a");
+	workq_add(q, "ns/b");
+	workq_add(q, "ns/a");
+	workq_add_after(q, "ns/c", 5000);
+	now += 250;
+	workq_run(q);
+	workq_done(q, "ns/a", WORKQ_DONE, 0);
+	workq_done(q, "ns/b", WORKQ_RETRY, 0);
+	now += 6000;
+	workq_run(q);
+	workq_done(q, "ns/c", WORKQ_AFTER, 500);
+	metrics_write_registry(&b);
+	CHECK_CONTAINS(buf_str(&b), "controller_runtime_reconcile_total{controller=\"certificaterequest\","
+	                            "result=\"success\"} 1\n");
+	CHECK_CONTAINS(buf_str(&b), "controller_runtime_reconcile_total{controller=\"certificaterequest\","
+	                            "result=\"error\"} 1\n");
+	CHECK_CONTAINS(buf_str(&b), "result=\"requeue_after\"} 1\n");
+	CHECK_CONTAINS(buf_str(&b), "controller_runtime_reconcile_errors_total{controller=\""
+	                            "certificaterequest\"} 1\n");
+	CHECK_CONTAINS(buf_str(&b), "controller_runtime_max_concurrent_reconciles{controller=\""
+	                            "certificaterequest\"} 7\n");
+	/* a, b and c once each (the second add of a was folded in), c and b again with a delay. */
+	CHECK_CONTAINS(buf_str(&b), "workqueue_adds_total{controller=\"certificaterequest\","
+	                            "name=\"certificaterequest\"} 5\n");
+	CHECK_CONTAINS(buf_str(&b), "workqueue_retries_total{controller=\"certificaterequest\","
+	                            "name=\"certificaterequest\"} 3\n");
+	/* Handed out four times: a, b, then c and b (its back-off over) after the wait. */
+	CHECK_CONTAINS(buf_str(&b), "workqueue_queue_duration_seconds_count{controller=\""
+	                            "certificaterequest\",name=\"certificaterequest\"} 4\n");
+	CHECK_CONTAINS(buf_str(&b), "controller_runtime_reconcile_time_seconds_count{controller=\""
+	                            "certificaterequest\"} 3\n");
+	/* One queue serving two controllers names each key's. */
+	q2 = workq_create(NULL, &o2, record, NULL);
+	workq_metrics_controller(q2, "awspcaclusterissuer");
+	workq_add(q2, "cluster/x");
+	workq_add(q2, "ns/y");
+	workq_add(q2, "ns/z");
+	buf_reset(&b);
+	metrics_write_registry(&b);
+	CHECK_CONTAINS(buf_str(&b), "workqueue_depth{controller=\"awspcaissuer\",name=\"awspcaissuer\","
+	                            "priority=\"0\"} 2\n");
+	CHECK_CONTAINS(buf_str(&b), "workqueue_depth{controller=\"awspcaclusterissuer\",name=\""
+	                            "awspcaclusterissuer\",priority=\"0\"} 1\n");
+	buf_clear(&b);
+	workq_done(q, "ns/b", WORKQ_DONE, 0);
+	workq_free(q);
+	workq_free(q2);
+}
+
 int
 main(void)
 {
@@ -242,5 +308,6 @@ main(void)
 	TEST(test_per_pass_cap_and_active_limit);
 	TEST(test_pause_holds_keys);
 	TEST(test_many_keys);
+	TEST(test_controller_runtime_metrics);
 	return test_done();
 }
