@@ -2,10 +2,14 @@
 # Builds pca-issuer and runs its tests, installing whatever is missing.
 #
 #   ./build.sh          install build dependencies, build build/pca-issuer (release)
-#   ./build.sh test     build and run every test: ctest (unit, integration, aws,
-#                       kube, e2e), the unit tests again under ASan+UBSan, and
-#                       a short run of every fuzz target
+#   ./build.sh test     build the binary and the image, and run every test:
+#                       ctest (unit, integration, aws, kube, e2e, image), the
+#                       unit tests again under ASan+UBSan, and a short run of
+#                       every fuzz target
 #   ./build.sh bench    build and run the benchmarks; they print their figures
+#   ./build.sh image    build the OCI image (amd64 and arm64, FROM scratch,
+#                       from Debian's packages; no registry needed) into
+#                       build/pca-issuer-<version>.oci.tar; needs root
 #   ./build.sh demo     start a local API server, an AWS emulator and pca-issuer
 #                       and issue a few hundred certificates (Ctrl-C stops it)
 #   ./build.sh format   reformat the C sources with clang-format
@@ -22,6 +26,11 @@ jobs=$(nproc 2>/dev/null || echo 2)
 build_pkgs=(cmake make gcc pkg-config libevent-dev libssl-dev libcurl4-openssl-dev
 	libyaml-dev libjsmn-dev libexpat1-dev)
 test_pkgs=(prometheus clang libclang-rt-14-dev etcd-server)
+# The image: its root filesystem (mmdebstrap), its build (buildah), running
+# it (podman with runc), and the arm64 binary (cross compiler, qemu).
+image_pkgs=(mmdebstrap buildah podman runc conmon qemu-user-static gcc-aarch64-linux-gnu
+	binutils-aarch64-linux-gnu)
+cache_dir=${PCA_CACHE_DIR:-/var/cache/pca-issuer}
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
@@ -71,6 +80,20 @@ cmd_build() {
 	say "building build/pca-issuer"
 	configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPCA_WERROR=ON
 	"$top/build/pca-issuer" --version
+}
+
+# The image for amd64 and arm64, from the native build and a cross build
+# against an arm64 sysroot of Debian's -dev packages.
+cmd_image() {
+	[ "$(id -u)" -eq 0 ] || die "./build.sh image needs root (mmdebstrap and buildah run as root)"
+	ensure_pkgs "${build_pkgs[@]}" "${image_pkgs[@]}"
+	cmd_build
+	local sysroot
+	sysroot=$(container/sysroot.sh arm64 "$cache_dir/sysroot-arm64")
+	say "building build-arm64/pca-issuer (cross, warnings are errors)"
+	configure_and_build build-arm64 -DCMAKE_TOOLCHAIN_FILE="$top/container/aarch64-linux-gnu.cmake" \
+		-DPCA_SYSROOT="$sysroot" -DPCA_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPCA_WERROR=ON
+	container/image.sh amd64=build/pca-issuer arm64=build-arm64/pca-issuer
 }
 
 # Counts of what ran, for the closing summary line.
@@ -123,6 +146,8 @@ cmd_test() {
 	fi
 	say "building (warnings are errors)"
 	configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPCA_WERROR=ON
+	# The image tests (label image) run what this builds.
+	cmd_image
 	say "running the tests"
 	run_ctest build ctest --output-on-failure -LE bench -j"$jobs"
 	say "running the unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
@@ -158,9 +183,10 @@ cmd_format() {
 case "${1:-build}" in
 build) cmd_build ;;
 test) cmd_test ;;
+image) cmd_image ;;
 bench) cmd_bench ;;
 demo) shift; cmd_demo "$@" ;;
 format) cmd_format ;;
--h | --help | help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help | help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' ;;
 *) die "unknown command '$1' (try ./build.sh help)" ;;
 esac
