@@ -679,6 +679,7 @@ aws_pca_issue(struct aws_pca *pca, const struct aws_pca_issue_params *p, aws_pca
 		free(cause);
 		return c;
 	}
+	c->rpc.priority = p->priority;
 	return aws_pca_call_start(c);
 }
 

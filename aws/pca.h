@@ -144,6 +144,11 @@ struct aws_pca_issue_params {
 	int64_t validity_not_before;      /* unix seconds; 0 to leave out */
 	const char *idempotency_token;    /* up to 36 characters */
 	const char *api_passthrough_json; /* raw JSON object, or NULL */
+	/*
+	 * Rank among the calls waiting for a token of the IssueCertificate
+	 * quota: smaller first, arrival order among equal ones. Not sent.
+	 */
+	int64_t priority;
 };
 
 struct aws_pca_call *aws_pca_issue(struct aws_pca *pca, const struct aws_pca_issue_params *p,

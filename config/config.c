@@ -98,6 +98,14 @@ const struct config_field config_fields[CONFIG_NFIELDS] = {
     {NULL, "maxRetryDuration", "max-retry-duration", CONFIG_KIND_DURATION,
      OFF(max_retry_duration_ms), SEC, 8760 * HOUR, "1h", "DURATION",
      "How long a CertificateRequest is retried before it is marked failed."},
+    {NULL, "renewalGrace", "renewal-grace", CONFIG_KIND_DURATION, OFF(renewal_grace_ms), SEC,
+     8760 * HOUR, "15m", "DURATION",
+     "How long after a Certificate's renewalTime it may still hold its old certificate before "
+     "a RenewalOverdue event and the renewal_overdue state."},
+    {NULL, "perCertificateMetrics", "per-certificate-metrics", CONFIG_KIND_BOOL,
+     OFF(per_certificate_metrics), 0, 0, "false", "BOOL",
+     "Export each tracked Certificate's notAfter and renewalTime as its own series (one per "
+     "Certificate: mind the cardinality)."},
     {NULL, "shutdownTimeout", "shutdown-timeout", CONFIG_KIND_DURATION, OFF(shutdown_timeout_ms), 0,
      HOUR, "30s", "DURATION", "How long requests in flight may finish after SIGTERM."},
     {NULL, "awsRequestTimeout", "aws-request-timeout", CONFIG_KIND_DURATION,

@@ -72,6 +72,8 @@ struct config {
 	int issuer_ambient_credentials;         /* AWSPCAIssuers may use our own credentials */
 	int cluster_issuer_ambient_credentials; /* AWSPCAClusterIssuers may */
 	int allow_issuer_secret_namespace;      /* AWSPCAIssuers may use secretRef.namespace */
+	uint64_t renewal_grace_ms;              /* renewalTime + this: overdue */
+	int per_certificate_metrics;            /* a series per tracked Certificate */
 
 	uint64_t issuer_recheck_interval_ms;
 	uint64_t max_retry_duration_ms;

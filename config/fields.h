@@ -54,7 +54,7 @@ struct config_origin {
 	char env[64];            /* CONFIG_ORIGIN_ENV: the variable's name */
 };
 
-#define CONFIG_NFIELDS 26
+#define CONFIG_NFIELDS 28
 
 struct config_src {
 	char *file; /* the file most recently loaded */

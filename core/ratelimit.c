@@ -8,20 +8,20 @@
 #include <event2/event.h>
 
 #include "core/clock.h"
+#include "core/heap.h"
 #include "core/ratelimit.h"
 #include "core/xmalloc.h"
 
 struct ratelimit_wait {
+	struct heap_node node; /* first: the heap hands back this pointer */
 	ratelimit_cb cb;
 	void *arg;
-	struct ratelimit_wait *prev, *next;
 };
 
 struct ratelimit {
 	struct ratelimit_bucket bucket;
 	int unlimited;
-	struct ratelimit_wait *head, *tail;
-	size_t nwaiting;
+	struct heap waiting; /* by priority, then arrival */
 	struct event *timer;
 };
 
@@ -79,6 +79,7 @@ ratelimit_create(struct event_base *base, double rate, double burst)
 
 	ratelimit_bucket_init(&rl->bucket, rate, burst, clock_mono_ms());
 	rl->unlimited = rate <= 0;
+	heap_init(&rl->waiting);
 	if (base != NULL)
 		rl->timer = evtimer_new(base, ratelimit_on_timer, rl);
 	return rl;
@@ -87,14 +88,13 @@ ratelimit_create(struct event_base *base, double rate, double burst)
 void
 ratelimit_free(struct ratelimit *rl)
 {
-	struct ratelimit_wait *w;
+	struct heap_node *n;
 
 	if (rl == NULL)
 		return;
-	while ((w = rl->head) != NULL) {
-		rl->head = w->next;
-		free(w);
-	}
+	while ((n = heap_pop(&rl->waiting)) != NULL)
+		free(n);
+	heap_clear(&rl->waiting);
 	if (rl->timer != NULL)
 		event_free(rl->timer);
 	free(rl);
@@ -115,41 +115,30 @@ ratelimit_rate(const struct ratelimit *rl)
 	return rl->unlimited ? 0 : rl->bucket.rate;
 }
 
-static void
-ratelimit_unlink(struct ratelimit *rl, struct ratelimit_wait *w)
+int
+ratelimit_acquire(struct ratelimit *rl, ratelimit_cb cb, void *arg, struct ratelimit_wait **wp)
 {
-	if (w->prev != NULL)
-		w->prev->next = w->next;
-	else
-		rl->head = w->next;
-	if (w->next != NULL)
-		w->next->prev = w->prev;
-	else
-		rl->tail = w->prev;
-	rl->nwaiting--;
+	return ratelimit_acquire_prio(rl, 0, cb, arg, wp);
 }
 
 int
-ratelimit_acquire(struct ratelimit *rl, ratelimit_cb cb, void *arg, struct ratelimit_wait **wp)
+ratelimit_acquire_prio(struct ratelimit *rl, int64_t priority, ratelimit_cb cb, void *arg,
+                       struct ratelimit_wait **wp)
 {
 	struct ratelimit_wait *w;
 
 	if (rl->unlimited)
 		return 1;
-	if (rl->head == NULL && ratelimit_bucket_take(&rl->bucket, clock_mono_ms()) == 0)
+	if (heap_count(&rl->waiting) == 0 &&
+	    ratelimit_bucket_take(&rl->bucket, clock_mono_ms()) == 0)
 		return 1;
 	w = xcalloc(1, sizeof *w);
+	w->node.idx = HEAP_NONE;
 	w->cb = cb;
 	w->arg = arg;
-	w->prev = rl->tail;
-	if (rl->tail != NULL)
-		rl->tail->next = w;
-	else
-		rl->head = w;
-	rl->tail = w;
-	rl->nwaiting++;
+	heap_push(&rl->waiting, &w->node, priority);
 	*wp = w;
-	if (rl->nwaiting == 1)
+	if (heap_count(&rl->waiting) == 1)
 		ratelimit_run(rl);
 	return 0;
 }
@@ -157,16 +146,16 @@ ratelimit_acquire(struct ratelimit *rl, ratelimit_cb cb, void *arg, struct ratel
 void
 ratelimit_cancel(struct ratelimit *rl, struct ratelimit_wait *w)
 {
-	ratelimit_unlink(rl, w);
+	heap_remove(&rl->waiting, &w->node);
 	free(w);
-	if (rl->head == NULL && rl->timer != NULL)
+	if (heap_count(&rl->waiting) == 0 && rl->timer != NULL)
 		evtimer_del(rl->timer);
 }
 
 size_t
 ratelimit_waiting(const struct ratelimit *rl)
 {
-	return rl->nwaiting;
+	return heap_count(&rl->waiting);
 }
 
 void
@@ -176,18 +165,18 @@ ratelimit_run(struct ratelimit *rl)
 	struct timeval tv;
 	uint64_t wait = 0;
 
-	while ((w = rl->head) != NULL) {
+	while ((w = (struct ratelimit_wait *)heap_top(&rl->waiting)) != NULL) {
 		if (!rl->unlimited &&
 		    (wait = ratelimit_bucket_take(&rl->bucket, clock_mono_ms())) != 0)
 			break;
-		/* Unlinked before the call: the callback may queue or cancel others. */
-		ratelimit_unlink(rl, w);
+		/* Out of the heap before the call: the callback may queue or cancel others. */
+		heap_remove(&rl->waiting, &w->node);
 		w->cb(w->arg);
 		free(w);
 	}
 	if (rl->timer == NULL)
 		return;
-	if (rl->head == NULL || wait == UINT64_MAX) {
+	if (heap_count(&rl->waiting) == 0 || wait == UINT64_MAX) {
 		evtimer_del(rl->timer);
 		return;
 	}

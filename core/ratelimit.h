@@ -3,9 +3,12 @@
  *
  * struct ratelimit_bucket is the arithmetic alone: rate tokens per second up
  * to burst, fed with the time by the caller. struct ratelimit puts one on the
- * loop with a FIFO of waiters: callers that find no token are queued in order
- * and called back when their token arrives, from one timer armed for exactly
- * that moment (no polling). The AWS client layers its adaptive quotas on top
+ * loop with a queue of waiters: callers that find no token are queued and
+ * called back when their token arrives, from one timer armed for exactly that
+ * moment (no polling). The queue is ordered by a priority the caller gives
+ * (smaller first), and by arrival among equal priorities: plain
+ * ratelimit_acquire() is priority 0, so a limiter only ever given that is a
+ * FIFO. The AWS client layers its adaptive quotas on top
  * with ratelimit_set_rate(); the Kubernetes client uses it for QPS/burst.
  */
 #ifndef PCA_CORE_RATELIMIT_H
@@ -44,11 +47,17 @@ void ratelimit_free(struct ratelimit *rl);
 void ratelimit_set_rate(struct ratelimit *rl, double rate);
 double ratelimit_rate(const struct ratelimit *rl);
 /*
- * Takes a token now and returns 1 (no callback), or queues cb(arg) behind the
- * waiters already queued, sets *wp to a handle for ratelimit_cancel and returns
- * 0. Waiters are called in the order they were queued.
+ * Takes a token now and returns 1 (no callback), or queues cb(arg), sets *wp
+ * to a handle for ratelimit_cancel and returns 0. A token is taken at once
+ * only when nobody is waiting.
  */
 int ratelimit_acquire(struct ratelimit *rl, ratelimit_cb cb, void *arg, struct ratelimit_wait **wp);
+/*
+ * The same with a priority: waiters are called back smallest priority
+ * first, in arrival order among equal ones.
+ */
+int ratelimit_acquire_prio(struct ratelimit *rl, int64_t priority, ratelimit_cb cb, void *arg,
+                           struct ratelimit_wait **wp);
 /* Removes a queued waiter; its callback never runs. */
 void ratelimit_cancel(struct ratelimit *rl, struct ratelimit_wait *w);
 size_t ratelimit_waiting(const struct ratelimit *rl);

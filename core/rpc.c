@@ -179,7 +179,7 @@ rpc_authorized_now(struct rpc_call *c)
 		return;
 	}
 	rpc_set_state(c, RPC_QUOTA);
-	if (ratelimit_acquire(rl, rpc_on_token, c, &c->wait)) {
+	if (ratelimit_acquire_prio(rl, c->priority, rpc_on_token, c, &c->wait)) {
 		c->have_token = 1;
 		rpc_send(c);
 		return;

@@ -100,6 +100,7 @@ struct rpc_call {
 	int have_token;
 	unsigned held;
 	int cancelled;
+	int64_t priority; /* among the limiter's waiters, smaller first; 0 unless set */
 	struct ratelimit_wait *wait;
 	struct http_req *req;
 	struct event *timer;

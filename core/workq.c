@@ -71,42 +71,44 @@ static void
 workq_metrics_init(struct workq *q)
 {
 	static const double reconcile_buckets[] = {
-	    0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6,
-	    0.7,   0.8,  0.9,   1.0,  1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5,
-	    6,     7,    8,     9,    10,   15,  20,   25,  30,  40,  50,  60};
+	    0.005, 0.01, 0.025, 0.05, 0.1,  0.15, 0.2,  0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6,
+	    0.7,   0.8,  0.9,   1.0,  1.25, 1.5,  1.75, 2.0,  2.5, 3.0,  3.5, 4.0,  4.5, 5,
+	    6,     7,    8,     9,    10,   15,   20,   25,   30,  40,   50,  60};
 	static const double queue_buckets[] = {1e-08, 1e-07, 1e-06, 1e-05, 0.0001, 0.001,
 	                                       0.01,  0.1,   1,     10,    100,    1000};
 
 	if (workq_m_reconciles == NULL) {
-		workq_m_reconciles =
-		    metrics_counter("controller_runtime_reconcile_total",
-		                    "Total number of reconciliations per controller", "controller,result");
-		workq_m_errors =
-		    metrics_counter("controller_runtime_reconcile_errors_total",
-		                    "Total number of reconciliation errors per controller", "controller");
+		workq_m_reconciles = metrics_counter(
+		    "controller_runtime_reconcile_total",
+		    "Total number of reconciliations per controller", "controller,result");
+		workq_m_errors = metrics_counter(
+		    "controller_runtime_reconcile_errors_total",
+		    "Total number of reconciliation errors per controller", "controller");
 		workq_m_time = metrics_histogram(
 		    "controller_runtime_reconcile_time_seconds",
-		    "Length of time per reconciliation per controller", "controller", reconcile_buckets,
-		    sizeof reconcile_buckets / sizeof reconcile_buckets[0]);
-		workq_m_max = metrics_gauge("controller_runtime_max_concurrent_reconciles",
-		                            "Maximum number of concurrent reconciles per controller",
-		                            "controller");
+		    "Length of time per reconciliation per controller", "controller",
+		    reconcile_buckets, sizeof reconcile_buckets / sizeof reconcile_buckets[0]);
+		workq_m_max = metrics_gauge(
+		    "controller_runtime_max_concurrent_reconciles",
+		    "Maximum number of concurrent reconciles per controller", "controller");
 		workq_m_active =
 		    metrics_gauge("controller_runtime_active_workers",
 		                  "Number of currently used workers per controller", "controller");
-		workq_m_depth = metrics_gauge("workqueue_depth",
-		                              "Current depth of workqueue by workqueue and priority",
-		                              "controller,name,priority");
-		workq_m_adds = metrics_counter("workqueue_adds_total",
-		                               "Total number of adds handled by workqueue",
-		                               "controller,name");
+		workq_m_depth = metrics_gauge(
+		    "workqueue_depth", "Current depth of workqueue by workqueue and priority",
+		    "controller,name,priority");
+		workq_m_adds =
+		    metrics_counter("workqueue_adds_total",
+		                    "Total number of adds handled by workqueue", "controller,name");
 		workq_m_retries = metrics_counter(
 		    "workqueue_retries_total",
-		    "Total number of items added to the workqueue with a non-zero delay", "controller,name");
+		    "Total number of items added to the workqueue with a non-zero delay",
+		    "controller,name");
 		workq_m_wait = metrics_histogram(
 		    "workqueue_queue_duration_seconds",
 		    "How long in seconds an item stays in workqueue before being requested",
-		    "controller,name", queue_buckets, sizeof queue_buckets / sizeof queue_buckets[0]);
+		    "controller,name", queue_buckets,
+		    sizeof queue_buckets / sizeof queue_buckets[0]);
 	}
 	metrics_collect_add(workq_m_depth, workq_collect_depth, q);
 }

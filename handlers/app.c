@@ -23,6 +23,7 @@
 #include "core/xmalloc.h"
 #include "handlers/app.h"
 #include "handlers/certreqs.h"
+#include "handlers/certs.h"
 #include "handlers/issuers.h"
 #include "kube/client.h"
 #include "kube/config.h"
@@ -41,6 +42,7 @@ struct app {
 	struct kube_events *events;
 	struct issuers *issuers;
 	struct certreqs *certreqs;
+	struct certs *certs;
 	struct kube_lease *lease;
 	int leader;
 };
@@ -54,6 +56,7 @@ app_set_leader(struct app *a, int leader)
 	metrics_set(m_leader, leader);
 	issuers_set_leader(a->issuers, leader);
 	certreqs_set_leader(a->certreqs, leader);
+	certs_set_leader(a->certs, leader);
 }
 
 static void
@@ -192,6 +195,7 @@ app_create(const struct config *cfg, struct app **out, char **cause)
 {
 	struct app *a = xcalloc(1, sizeof *a);
 	struct kube_events_opts eo;
+	struct certs_opts to;
 	struct issuers_opts io;
 	struct certreqs_opts co;
 	const char *ns = *cfg->watch_namespace != '\0' ? cfg->watch_namespace : NULL;
@@ -206,6 +210,15 @@ app_create(const struct config *cfg, struct app **out, char **cause)
 	memset(&eo, 0, sizeof eo);
 	a->events = kube_events_create(a->kube, &eo);
 
+	memset(&to, 0, sizeof to);
+	to.kube = a->kube;
+	to.events = a->events;
+	to.namespace = ns;
+	to.renewal_grace_ms = (int64_t)cfg->renewal_grace_ms;
+	to.per_certificate = cfg->per_certificate_metrics;
+	to.max_line = (size_t)cfg->max_watch_line_bytes;
+	a->certs = certs_create(&to);
+
 	memset(&io, 0, sizeof io);
 	io.kube = a->kube;
 	io.http = a->http;
@@ -216,6 +229,7 @@ app_create(const struct config *cfg, struct app **out, char **cause)
 	io.issuer_ambient_credentials = cfg->issuer_ambient_credentials;
 	io.cluster_issuer_ambient_credentials = cfg->cluster_issuer_ambient_credentials;
 	io.allow_secret_namespace = cfg->allow_issuer_secret_namespace;
+	io.certs = a->certs;
 	io.on_change = app_issuer_changed;
 	io.arg = a;
 	a->issuers = issuers_create(&io);
@@ -223,6 +237,7 @@ app_create(const struct config *cfg, struct app **out, char **cause)
 	memset(&co, 0, sizeof co);
 	co.kube = a->kube;
 	co.issuers = a->issuers;
+	co.certs = a->certs;
 	co.events = a->events;
 	co.namespace = ns;
 	co.disable_approved_check = cfg->disable_approved_check;
@@ -246,6 +261,7 @@ app_start(struct app *a)
 {
 	issuers_start(a->issuers);
 	certreqs_start(a->certreqs);
+	certs_start(a->certs);
 	if (a->lease != NULL)
 		kube_lease_start(a->lease);
 }
@@ -258,6 +274,7 @@ app_free(struct app *a)
 	kube_lease_free(a->lease);
 	certreqs_free(a->certreqs);
 	issuers_free(a->issuers);
+	certs_free(a->certs);
 	kube_events_free(a->events);
 	kube_client_free(a->kube);
 	kube_client_free(a->lease_kube);

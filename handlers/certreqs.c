@@ -260,8 +260,8 @@ certreqs_create(const struct certreqs_opts *opts)
 	                                 30,  60,   120, 300, 600, 1800, 3600};
 	struct certreqs *ctl = xcalloc(1, sizeof *ctl);
 	struct kube_reflector_opts ro;
-	struct workq_opts wo = {"certificaterequests", 1000, 300000, 64, 10000, "certificaterequest",
-	                        NULL};
+	struct workq_opts wo = {"certificaterequests", 1000, 300000, 64, 10000,
+	                        "certificaterequest",  NULL};
 
 	ctl->opts = *opts;
 	ctl_io_pick(&ctl->io, opts->io, opts->kube);

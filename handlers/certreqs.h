@@ -25,6 +25,14 @@
  * 11. GetCertificate is polled with back-off while it is in progress.
  * 12. The leaf must carry the CSR's key; one server-side-apply status write
  *     sets certificate, ca and Ready=True reason Issued.
+ *  8b. A certificate that would outlive its CA (now + duration after the
+ *     CA's NotAfter) fails at once, naming both dates: AWS refuses it.
+ *  9b. When more requests are ready to send IssueCertificate than the quota
+ *     lets through, they wait in order of need (cr_priority): a request for
+ *     a Certificate with no valid certificate (first issuance, expired, or
+ *     no Certificate at all) ranks by when it was created; a renewal by
+ *     the notAfter of the certificate it replaces, less an hour, so that it
+ *     goes after new requests until its certificate is about to expire.
  * 13. Throttling and transient errors keep the request Pending and retry
  *     until the time spent retrying (not waiting for the issuer) reaches
  *     the maximum retry duration; then, or on a permanent error,
@@ -48,12 +56,14 @@ struct kube_client;
 struct kube_events;
 struct kube_reflector;
 struct issuers;
+struct certs;
 struct certreqs;
 
 struct certreqs_opts {
 	struct kube_client *kube;
 	const struct ctl_io *io; /* NULL: the real one over kube (copied) */
 	struct issuers *issuers;
+	struct certs *certs;        /* ranks renewals by expiry; may be NULL */
 	struct kube_events *events; /* may be NULL */
 	const char *namespace;      /* NULL: every namespace */
 	int disable_approved_check;

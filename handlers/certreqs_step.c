@@ -21,6 +21,7 @@
 #include "core/timefmt.h"
 #include "core/xmalloc.h"
 #include "handlers/certreqs_impl.h"
+#include "handlers/certs.h"
 #include "handlers/csr.h"
 #include "handlers/issuers.h"
 #include "handlers/notify.h"
@@ -359,10 +360,11 @@ cr_access_denied(struct cr *cr, const struct aws_pca_result *res)
 	if (iv.verdict == ISSUER_READY &&
 	    template_arn(iv.arn, iv.default_template, cr->obj->is_ca,
 	                 (const char *const *)cr->obj->usages, &template, &cause) == 0)
-		msg = xasprintf("IssueCertificate: %s: %s (template %s; the issuer's credentials "
-		                "work for DescribeCertificateAuthority, so the CA or its policy refuses "
-		                "this request)",
-		                res->code, res->message, template);
+		msg = xasprintf(
+		    "IssueCertificate: %s: %s (template %s; the issuer's credentials "
+		    "work for DescribeCertificateAuthority, so the CA or its policy refuses "
+		    "this request)",
+		    res->code, res->message, template);
 	else
 		msg = xasprintf("IssueCertificate: %s: %s", res->code, res->message);
 	cr_fail(cr, msg);
@@ -408,6 +410,32 @@ cr_idempotency_token(const char *uid, char out[37])
 	out[n] = '\0';
 }
 
+/* A renewal ranks with new requests from this long before its certificate expires. */
+#define CR_RENEWAL_URGENT_MS (3600 * 1000)
+
+/*
+ * The request's rank among those waiting for an IssueCertificate token:
+ * the time by which it is needed, in Unix ms, smaller first. The same
+ * every time it is asked (retries keep their rank): it depends only on the
+ * request and on the certificate its Certificate holds, which does not
+ * change until this request is done.
+ */
+static int64_t
+cr_priority(const struct cr *cr)
+{
+	const struct kube_cr *o = cr->obj;
+	struct certs_view cv;
+	int64_t created = o->created_ms != 0 ? o->created_ms : clock_wall_ms();
+
+	if (o->certificate_name == NULL || o->certificate_revision <= 1 ||
+	    !certs_lookup(cr->ctl->opts.certs, o->namespace, o->certificate_name, &cv) ||
+	    cv.not_after_ms == 0)
+		return created; /* a first issuance, or nothing known: by arrival */
+	if (cv.not_after_ms <= created)
+		return cv.not_after_ms; /* expired already: ahead of newer requests */
+	return cv.not_after_ms - CR_RENEWAL_URGENT_MS;
+}
+
 /* Sends IssueCertificate; the issue-started annotation is already on the object. */
 static void
 cr_issue(struct cr *cr, const struct issuer_view *iv)
@@ -438,7 +466,22 @@ cr_issue(struct cr *cr, const struct issuer_view *iv)
 	p.template_arn = template;
 	p.validity_type = "ABSOLUTE";
 	p.validity_value = template_validity_end(clock_wall_ms() / 1000, o->duration_s);
+	if (iv->ca_not_after_ms > 0 && p.validity_value > iv->ca_not_after_ms / 1000) {
+		char end[40], ca[40];
+
+		timefmt_format(p.validity_value * 1000, 0, end, sizeof end);
+		timefmt_format(iv->ca_not_after_ms, 0, ca, sizeof ca);
+		msg =
+		    xasprintf("the certificate would be valid until %s, after its certificate "
+		              "authority's own NotAfter %s; AWS Private CA refuses such a request: "
+		              "ask for a shorter spec.duration or renew the CA",
+		              end, ca);
+		cr_fail(cr, msg);
+		free(msg);
+		goto out;
+	}
 	p.idempotency_token = token;
+	p.priority = cr_priority(cr);
 	cr_set_state(cr, CR_ISSUING);
 	cr->conn = issuers_conn_ref(iv->conn);
 	cr->pcall = cr->ctl->io.pca_issue(cr->ctl->io.ctx, issuers_conn_pca(cr->conn), &p,

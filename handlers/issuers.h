@@ -22,6 +22,7 @@
 struct ctl_io;
 struct http_client;
 struct kube_reflector;
+struct certs;
 struct kube_client;
 struct kube_events;
 struct aws_creds_env;
@@ -46,6 +47,9 @@ struct issuers_opts {
 	int cluster_issuer_ambient_credentials;
 	/* An AWSPCAIssuer may read its Secret from spec.secretRef.namespace (as the Go issuer). */
 	int allow_secret_namespace;
+	/* The Certificate tracker, for the longest duration an issuer's CA must outlive; may be
+	 * NULL. */
+	struct certs *certs;
 	/* An issuer's verdict changed (or it appeared or went away). */
 	void (*on_change)(const char *key, void *arg);
 	void *arg;
@@ -68,6 +72,8 @@ struct issuer_view {
 	const char *arn;
 	const char *signing_algorithm;
 	const char *default_template;
+	int64_t
+	    ca_not_after_ms; /* the CA's NotAfter from DescribeCertificateAuthority; 0 unknown */
 	struct issuer_conn *conn; /* take a reference to keep using it */
 };
 

@@ -16,19 +16,22 @@ notify_event(struct kube_events *ev, const char *kind, const char *ns, const cha
 {
 	struct kube_event_ref ref;
 	char *clean;
+	int cm = strcmp(kind, "CertificateRequest") == 0 || strcmp(kind, "Certificate") == 0;
+	const char *action = strcmp(kind, "CertificateRequest") == 0 ? "Sign"
+	                     : strcmp(kind, "Certificate") == 0      ? "Track"
+	                                                             : "Verify";
 
 	if (ev == NULL)
 		return;
 	memset(&ref, 0, sizeof ref);
-	ref.api_version = strcmp(kind, "CertificateRequest") == 0 ? "cert-manager.io/v1"
-	                                                          : KUBE_AWSPCA_GROUP "/v1beta1";
+	ref.api_version = cm ? "cert-manager.io/v1" : KUBE_AWSPCA_GROUP "/v1beta1";
 	ref.kind = kind;
 	ref.namespace = ns;
 	ref.name = name;
 	ref.uid = uid;
 	/* The action is what the controller was doing when it happened. */
 	clean = secrets_scrub(message);
-	kube_events_emit(ev, &ref, warning ? KUBE_EVENT_WARNING : KUBE_EVENT_NORMAL, reason,
-	                 strcmp(kind, "CertificateRequest") == 0 ? "Sign" : "Verify", clean);
+	kube_events_emit(ev, &ref, warning ? KUBE_EVENT_WARNING : KUBE_EVENT_NORMAL, reason, action,
+	                 clean);
 	free(clean);
 }

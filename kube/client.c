@@ -788,20 +788,3 @@ kube_client_io(struct kube_client *c, struct kube_io *io)
 	io->cancel = kube_client_io_cancel;
 	io->ctx = c;
 }
-
-void
-kube_permission_missing(const char *resource, const char *verb, const char *consequence)
-{
-	static struct metric *m;
-
-	if (m == NULL)
-		m = metrics_gauge("pca_issuer_permission_missing",
-		                  "1 for each verb on a resource the role refused; what pca-issuer "
-		                  "does without it is logged once.",
-		                  "resource,verb");
-	if (metrics_value(m, resource, verb) != 0)
-		return;
-	metrics_set(m, 1, resource, verb);
-	log_warn("the role does not allow this; going on without it", "resource", resource, "verb",
-	         verb, "consequence", consequence);
-}

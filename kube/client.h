@@ -128,13 +128,6 @@ struct kube_io {
 /* The io that is c itself. */
 void kube_client_io(struct kube_client *c, struct kube_io *io);
 
-/*
- * Records that the role refused verb on resource (a 403), and what
- * pca-issuer does without it: logged once per (resource, verb), and shown
- * as pca_issuer_permission_missing{resource,verb} = 1.
- */
-void kube_permission_missing(const char *resource, const char *verb, const char *consequence);
-
 struct kube_call *kube_client_watch(struct kube_client *c, const char *path, size_t max_line,
                                     kube_line_cb line_cb, kube_cb done_cb, void *arg);
 void kube_client_cancel(struct kube_call *call);

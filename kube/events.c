@@ -27,6 +27,7 @@
 #include "core/timefmt.h"
 #include "core/xmalloc.h"
 #include "kube/events_impl.h"
+#include "kube/permission.h"
 #include "kube/types.h"
 
 static struct metric *kube_events_metric;
@@ -367,7 +368,8 @@ kube_events_fall_back(struct kube_events *ev, struct kube_events_rec *r, int for
 			                        "Events are written as core/v1 Events instead");
 		else
 			log_info("events.k8s.io/v1 is not served; writing core/v1 Events instead",
-			         "group", ev->o.resource->group, "version", ev->o.resource->version);
+			         "group", ev->o.resource->group, "version",
+			         ev->o.resource->version);
 		ev->core = 1;
 		ev->res = &kube_res_core_events;
 	}

@@ -347,6 +347,7 @@ kube_refl_meta(struct kube_reflector *r, const struct jtok *d, int obj)
 	r->meta.uid = r->meta_buf.p + off[2];
 	r->meta.resource_version = r->meta_buf.p + off[3];
 	r->meta.generation = 0;
+	r->meta.attached = NULL;
 	(void)jtok_get_int(d, md, "generation", &r->meta.generation);
 	buf_reset(&r->key);
 	if (*r->meta.namespace != '\0')
@@ -392,6 +393,7 @@ kube_refl_gone(struct kube_reflector *r, const char *key)
 		m.uid = uid;
 		m.resource_version = rv;
 		m.generation = 0;
+		m.attached = t->data;
 		kube_refl_deleted(r, &m);
 	}
 	free(t);
@@ -416,6 +418,7 @@ kube_refl_keep(struct kube_reflector *r, int keep)
 	kube_track_set_uid(t, r->meta.uid);
 	kube_track_set_rv(t, r->meta.resource_version);
 	t->epoch = r->epoch;
+	t->data = r->attach;
 }
 
 /*
@@ -462,6 +465,7 @@ void
 kube_refl_upsert(struct kube_reflector *r, const struct jtok *d, int obj)
 {
 	char *cause = NULL;
+	struct kube_track *t;
 	void *decoded;
 	int keep;
 
@@ -482,6 +486,8 @@ kube_refl_upsert(struct kube_reflector *r, const struct jtok *d, int obj)
 		free(cause);
 		return;
 	}
+	t = smap_get(r->tracked, buf_str(&r->key));
+	r->meta.attached = r->attach = t != NULL ? t->data : NULL;
 	r->in_cb++;
 	keep = r->o.on_upsert(&r->meta, decoded, r->o.arg);
 	r->in_cb--;
@@ -495,10 +501,66 @@ kube_refl_upsert(struct kube_reflector *r, const struct jtok *d, int obj)
 void
 kube_refl_delete(struct kube_reflector *r, const struct jtok *d, int obj)
 {
-	if (kube_refl_meta(r, d, obj) != 0 || smap_get(r->tracked, buf_str(&r->key)) == NULL)
+	struct kube_track *t;
+
+	if (kube_refl_meta(r, d, obj) != 0 || (t = smap_get(r->tracked, buf_str(&r->key))) == NULL)
 		return;
+	r->meta.attached = t->data;
 	kube_refl_forget(r, buf_str(&r->key));
 	kube_refl_deleted(r, &r->meta);
+}
+
+void
+kube_reflector_attach(struct kube_reflector *r, void *data)
+{
+	r->attach = data;
+}
+
+static struct kube_track *
+kube_refl_track_of(const struct kube_reflector *r, const char *ns, const char *name)
+{
+	char key[512];
+
+	if (ns != NULL && *ns != '\0')
+		snprintf(key, sizeof key, "%s/%s", ns, name);
+	else
+		snprintf(key, sizeof key, "%s", name);
+	return smap_get(r->tracked, key);
+}
+
+void *
+kube_reflector_attached(const struct kube_reflector *r, const char *ns, const char *name)
+{
+	struct kube_track *t = kube_refl_track_of(r, ns, name);
+
+	return t != NULL ? t->data : NULL;
+}
+
+int
+kube_reflector_uid(const struct kube_reflector *r, const char *ns, const char *name, char uid[37])
+{
+	struct kube_track *t = kube_refl_track_of(r, ns, name);
+	char rv[21];
+
+	if (t == NULL)
+		return -1;
+	kube_track_strings(t, uid, rv);
+	return 0;
+}
+
+void
+kube_reflector_each(const struct kube_reflector *r,
+                    void (*fn)(const char *key, void *data, void *arg), void *arg)
+{
+	struct smap_iter it;
+	const char *key;
+	void *v;
+
+	smap_iter_init(&it);
+	while (smap_next(r->tracked, &it, &key, &v)) {
+		if (((struct kube_track *)v)->data != NULL)
+			fn(key, ((struct kube_track *)v)->data, arg);
+	}
 }
 
 /* After a complete list: tracked objects it did not show are gone. */
@@ -690,6 +752,10 @@ kube_refl_on_list(const struct kube_resp *resp, void *arg)
 		log_warn("list answer not understood", "resource", r->resource, "error", cause);
 		free(cause);
 		kube_refl_page_free(r);
+	} else if (resp->err == KUBE_OK && (resp->status == 403 || resp->status == 404) &&
+	           r->o.on_denied != NULL) {
+		/* The owner says what it means; the list is tried again after the back-off. */
+		r->o.on_denied(resp->status, resp->message, r->o.arg);
 	} else {
 		snprintf(status, sizeof status, "%ld", resp->status);
 		log_warn("list failed", "resource", r->resource, "status", status, "reason",

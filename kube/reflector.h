@@ -56,6 +56,7 @@ struct kube_meta {
 	const char *uid;
 	const char *resource_version;
 	int64_t generation;
+	void *attached; /* what the owner attached to the object, NULL if nothing */
 };
 
 /* How to decode one kind of object: kube/types.h has the ones in use. */
@@ -85,6 +86,13 @@ struct kube_reflector_opts {
 	void (*on_delete)(const struct kube_meta *meta, void *arg);
 	/* A complete list has been delivered (the first time: caches synced). */
 	void (*on_synced)(void *arg);
+	/*
+	 * Optional: the list was refused with 403 (the role does not allow it)
+	 * or 404 (the resource is not served). The owner reports it (instead of
+	 * the reflector's warning); the list is tried again after the back-off,
+	 * so a permission granted later is picked up.
+	 */
+	void (*on_denied)(long status, const char *message, void *arg);
 	void *arg;
 	/*
 	 * The readiness check (core/health.h) registered from start to free,
@@ -105,6 +113,22 @@ void kube_reflector_start(struct kube_reflector *r);
  * the owner kept stay the owner's.
  */
 void kube_reflector_free(struct kube_reflector *r);
+/*
+ * Owner data kept with a tracked object, so that the owner needs no map of
+ * its own: called from on_upsert (which returns 1), it attaches data to the
+ * object; meta->attached hands it back in every later on_upsert and in
+ * on_delete. The data stays the owner's: free it in on_delete, or before
+ * on_upsert returns 0 for the object.
+ */
+void kube_reflector_attach(struct kube_reflector *r, void *data);
+/* The data attached to the tracked object ns/name ("" for cluster-scoped), or NULL. */
+void *kube_reflector_attached(const struct kube_reflector *r, const char *ns, const char *name);
+/* The uid of the tracked object ns/name into uid; 0, or -1 when it is not tracked. */
+int kube_reflector_uid(const struct kube_reflector *r, const char *ns, const char *name,
+                       char uid[37]);
+/* Calls fn for each tracked object with data attached; the reflector must not change meanwhile. */
+void kube_reflector_each(const struct kube_reflector *r,
+                         void (*fn)(const char *key, void *data, void *arg), void *arg);
 /* Whether a complete list has been delivered since the start. */
 int kube_reflector_synced(const struct kube_reflector *r);
 size_t kube_reflector_tracked(const struct kube_reflector *r);

@@ -47,6 +47,7 @@ struct kube_track {
 	unsigned char uid[16];
 	uint32_t epoch;
 	uint8_t flags;
+	void *data; /* the owner's, kube_reflector_attach */
 };
 
 struct kube_reflector {
@@ -63,6 +64,7 @@ struct kube_reflector {
 	char *cont;       /* continue token of the list in progress */
 	unsigned limit;   /* objects asked per page: page_size, halved for huge pages */
 	struct smap *tracked;
+	void *attach; /* during on_upsert: the data to keep with the object */
 	uint32_t epoch;
 	int synced;
 

@@ -9,6 +9,7 @@
  * object and the field path: "CertificateRequest ns/x: spec.duration
  * \"5 days\" is not a duration such as \"2160h0m0s\"".
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +17,13 @@
 
 #include "core/codec.h"
 #include "core/jtok.h"
+#include "core/timefmt.h"
 #include "core/xmalloc.h"
 #include "kube/types.h"
 
 const struct kube_resource kube_res_certificaterequests = {"cert-manager.io", "v1",
                                                            "certificaterequests", 1};
+const struct kube_resource kube_res_certificates = {"cert-manager.io", "v1", "certificates", 1};
 const struct kube_resource kube_res_awspcaissuers = {KUBE_AWSPCA_GROUP, "v1beta1", "awspcaissuers",
                                                      1};
 const struct kube_resource kube_res_awspcaclusterissuers = {KUBE_AWSPCA_GROUP, "v1beta1",
@@ -251,6 +254,39 @@ kube_rv_older(const char *a, const char *b)
 	return *ea == '\0' && *eb == '\0' && va < vb;
 }
 
+/* A non-negative decimal integer, as annotations carry them. */
+static int
+kube_dec_count(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* An RFC 3339 time, as Unix ms; 0 when absent or null. */
+static void
+kube_dec_time(struct kube_dec *k, int obj, const char *where, const char *key, int64_t *out)
+{
+	char *s = NULL;
+
+	*out = 0;
+	kube_dec_str(k, obj, where, key, &s);
+	if (s != NULL && *s != '\0' && timefmt_parse(s, out) != 0) {
+		*out = 0;
+		kube_dec_fail(k, "%s%s%s \"%s\" is not an RFC 3339 time", where, *where ? "." : "",
+		              key, s);
+	}
+	free(s);
+}
+
 /* ---- CertificateRequest ---- */
 
 void
@@ -273,6 +309,7 @@ kube_cr_free(struct kube_cr *cr)
 	free(cr->usages);
 	free(cr->certificate_arn);
 	free(cr->issue_started);
+	free(cr->certificate_name);
 	kube_condition_clear(&cr->approved);
 	kube_condition_clear(&cr->denied);
 	kube_condition_clear(&cr->ready);
@@ -383,11 +420,19 @@ kube_dec_cr_meta_extra(struct kube_dec *k, int obj, struct kube_cr *cr)
 	int md = jtok_get(k->d, obj, "metadata");
 	int ann = kube_dec_obj(k, md, "metadata", "annotations");
 	int del = jtok_get(k->d, md, "deletionTimestamp");
+	char *rev = NULL;
 
 	kube_dec_str(k, ann, "metadata.annotations", KUBE_CERT_ARN_ANNOTATION,
 	             &cr->certificate_arn);
 	kube_dec_str(k, ann, "metadata.annotations", KUBE_ISSUE_STARTED_ANNOTATION,
 	             &cr->issue_started);
+	kube_dec_str(k, ann, "metadata.annotations", KUBE_CERTIFICATE_NAME_ANNOTATION,
+	             &cr->certificate_name);
+	kube_dec_str(k, ann, "metadata.annotations", KUBE_CERTIFICATE_REVISION_ANNOTATION, &rev);
+	if (rev != NULL && kube_dec_count(rev, &cr->certificate_revision) != 0)
+		cr->certificate_revision = 0; /* cert-manager's to get right; not ours to refuse */
+	free(rev);
+	kube_dec_time(k, md, "metadata", "creationTimestamp", &cr->created_ms);
 	cr->deleting = del != -1 && !jtok_is_null(k->d, del);
 }
 
@@ -514,6 +559,74 @@ kube_cluster_issuer_decode_tok(const struct jtok *d, int obj, char **cause)
 	return kube_issuer_decode_kind(d, obj, 1, cause);
 }
 
+/* ---- Certificate ---- */
+
+void
+kube_certificate_free(struct kube_certificate *c)
+{
+	if (c == NULL)
+		return;
+	free(c->namespace);
+	free(c->name);
+	free(c->uid);
+	free(c->resource_version);
+	free(c->issuer_group);
+	free(c->issuer_kind);
+	free(c->issuer_name);
+	kube_condition_clear(&c->ready);
+	kube_condition_clear(&c->issuing);
+	free(c->invalid);
+	free(c);
+}
+
+static void *
+kube_certificate_decode_tok(const struct jtok *d, int obj, char **cause)
+{
+	static const char *const types[] = {"Ready", "Issuing"};
+	struct kube_dec k = {d, "Certificate", NULL, NULL, NULL};
+	struct kube_certificate *c = xcalloc(1, sizeof *c);
+	struct kube_condition *const slots[] = {&c->ready, &c->issuing};
+	int spec, ref, status;
+	char *dur = NULL;
+	int64_t ns = 0;
+
+	if (jtok_type(d, obj) != JTOK_OBJECT)
+		kube_dec_fail(&k, "the object is %s, not an object", kube_dec_type(&k, obj));
+	kube_dec_meta(&k, obj, &c->namespace, &c->name, &c->uid, &c->resource_version,
+	              &c->generation);
+	spec = kube_dec_obj(&k, obj, "", "spec");
+	ref = kube_dec_obj(&k, spec, "spec", "issuerRef");
+	kube_dec_str(&k, ref, "spec.issuerRef", "group", &c->issuer_group);
+	kube_dec_str(&k, ref, "spec.issuerRef", "kind", &c->issuer_kind);
+	kube_dec_str(&k, ref, "spec.issuerRef", "name", &c->issuer_name);
+	if (kube_dec_identity_done(&k, cause) != 0) {
+		kube_certificate_free(c);
+		return NULL;
+	}
+	kube_dec_str(&k, spec, "spec", "duration", &dur);
+	if (dur != NULL && (codec_duration_parse(dur, &ns, NULL) != 0 || ns < 0))
+		kube_dec_fail(&k, "spec.duration \"%s\" is not a duration such as \"2160h0m0s\"",
+		              dur);
+	else
+		c->duration_s = ns / 1000000000;
+	free(dur);
+	status = kube_dec_obj(&k, obj, "", "status");
+	kube_dec_time(&k, status, "status", "notBefore", &c->not_before_ms);
+	kube_dec_time(&k, status, "status", "notAfter", &c->not_after_ms);
+	kube_dec_time(&k, status, "status", "renewalTime", &c->renewal_time_ms);
+	kube_dec_int(&k, status, "status", "revision", &c->revision);
+	if (status != -1)
+		kube_dec_conditions(&k, status, types, slots, 2);
+	kube_dec_finish(&k, &c->invalid);
+	return c;
+}
+
+static void
+kube_certificate_free_any(void *obj)
+{
+	kube_certificate_free(obj);
+}
+
 static void
 kube_cr_free_any(void *obj)
 {
@@ -533,6 +646,8 @@ const struct kube_type kube_type_issuer = {"AWSPCAIssuer", &kube_res_awspcaissue
 const struct kube_type kube_type_cluster_issuer = {
     "AWSPCAClusterIssuer", &kube_res_awspcaclusterissuers, kube_cluster_issuer_decode_tok,
     kube_issuer_free_any};
+const struct kube_type kube_type_certificate = {
+    "Certificate", &kube_res_certificates, kube_certificate_decode_tok, kube_certificate_free_any};
 
 /* Parses a whole answer and runs the type's decoder on its top-level object. */
 static void *

@@ -1,7 +1,7 @@
 /*
  * The objects pca-issuer reads, decoded into the few fields the controllers
- * use: cert-manager CertificateRequests, the AWSPCAIssuer and
- * AWSPCAClusterIssuer kinds, Secrets (only the named keys), and Leases.
+ * use: cert-manager CertificateRequests and Certificates, the AWSPCAIssuer
+ * and AWSPCAClusterIssuer kinds, Secrets (only the named keys), and Leases.
  *
  * Each decoder is a struct kube_type for the reflector; each decoded struct
  * owns its strings and is freed with its *_free function.
@@ -23,7 +23,12 @@
  */
 #define KUBE_ISSUE_STARTED_ANNOTATION "awspca.cert-manager.io/issue-started"
 
+/* cert-manager's annotations on a CertificateRequest made for a Certificate. */
+#define KUBE_CERTIFICATE_NAME_ANNOTATION     "cert-manager.io/certificate-name"
+#define KUBE_CERTIFICATE_REVISION_ANNOTATION "cert-manager.io/certificate-revision"
+
 extern const struct kube_resource kube_res_certificaterequests;
+extern const struct kube_resource kube_res_certificates;
 extern const struct kube_resource kube_res_awspcaissuers;
 extern const struct kube_resource kube_res_awspcaclusterissuers;
 extern const struct kube_resource kube_res_secrets;
@@ -55,10 +60,13 @@ struct kube_cr {
 	unsigned char *csr_pem; /* spec.request, base64-decoded */
 	size_t csr_len;
 	int is_ca;
-	char **usages;         /* spec.usages, NULL-terminated; empty when unset */
-	int64_t duration_s;    /* spec.duration; 0 when unset */
-	char *certificate_arn; /* the annotation, or NULL */
-	char *issue_started;   /* KUBE_ISSUE_STARTED_ANNOTATION, or NULL */
+	char **usages;                /* spec.usages, NULL-terminated; empty when unset */
+	int64_t duration_s;           /* spec.duration; 0 when unset */
+	char *certificate_arn;        /* the annotation, or NULL */
+	char *issue_started;          /* KUBE_ISSUE_STARTED_ANNOTATION, or NULL */
+	char *certificate_name;       /* KUBE_CERTIFICATE_NAME_ANNOTATION, or NULL */
+	int64_t certificate_revision; /* KUBE_CERTIFICATE_REVISION_ANNOTATION; 0 when absent */
+	int64_t created_ms;           /* metadata.creationTimestamp, Unix ms; 0 when absent */
 	struct kube_condition approved, denied, ready, invalid_request;
 	int has_certificate; /* status.certificate is set */
 	char *failure_time;  /* status.failureTime, or NULL */
@@ -92,6 +100,23 @@ struct kube_issuer {
 };
 
 /*
+ * A cert-manager Certificate (cert-manager.io/v1): what tracking its
+ * expiry and renewal needs, no more.
+ */
+struct kube_certificate {
+	char *namespace, *name, *uid, *resource_version;
+	int64_t generation;
+	char *issuer_group, *issuer_kind, *issuer_name;
+	int64_t duration_s;      /* spec.duration; 0 when unset */
+	int64_t not_before_ms;   /* status.notBefore, Unix ms; 0 when unset */
+	int64_t not_after_ms;    /* status.notAfter */
+	int64_t renewal_time_ms; /* status.renewalTime */
+	int64_t revision;        /* status.revision; 0 when unset */
+	struct kube_condition ready, issuing;
+	char *invalid; /* as kube_cr's */
+};
+
+/*
  * Whether resourceVersion a is older than b. The API server's versions are
  * etcd revisions, decimal integers that grow; anything else is taken as
  * newer, so that an unknown scheme never holds an update back.
@@ -101,8 +126,10 @@ int kube_rv_older(const char *a, const char *b);
 extern const struct kube_type kube_type_cr;
 extern const struct kube_type kube_type_issuer;
 extern const struct kube_type kube_type_cluster_issuer;
+extern const struct kube_type kube_type_certificate;
 
 void kube_cr_free(struct kube_cr *cr);
+void kube_certificate_free(struct kube_certificate *c);
 void kube_issuer_free(struct kube_issuer *iss);
 
 /*

@@ -22,6 +22,7 @@
 #include "core/timefmt.h"
 #include "core/xmalloc.h"
 #include "kube/client.h"
+#include "kube/permission.h"
 #include "kube/types.h"
 #include "kube/write.h"
 

@@ -18,7 +18,7 @@
  *     Helm chart grants only `update` on certificaterequests), an
  *     annotation is written as a read-modify-write `update` with the
  *     resourceVersion. The first 403 is reported once through
- *     kube_permission_missing() (a log line and
+ *     kube_permission_missing() (kube/permission.h: a log line and
  *     pca_issuer_permission_missing{resource,verb}); every write done this
  *     way is counted in pca_issuer_kube_write_fallbacks_total{resource},
  *     and later annotation writes go straight to the update.

@@ -83,6 +83,8 @@ class ReadyWatch(threading.Thread):
                     if self.stopped:
                         break
             except Exception:  # a cut stream: carry on from what was seen
+                if self.stopped:
+                    return
                 rv = self.relist(path)
 
 
@@ -126,7 +128,7 @@ def run(quota):
         lat = sorted(watch.ready_at[n] - approved_at[n] for n in watch.ready_at
                      if n in approved_at)
         issued = [t for (t, op, outcome) in (tuple(x[:3]) for x in stats["log"])
-                  if op == "IssueCertificate" and outcome == "ok"] if stats.get("log") else []
+                  if op == "IssueCertificate" and outcome == "OK"] if stats.get("log") else []
         return {
             "quota": quota, "n": N, "issued": len(watch.ready_at), "failed": len(watch.failed),
             "created_s": created, "elapsed_s": elapsed,

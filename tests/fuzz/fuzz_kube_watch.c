@@ -3,8 +3,9 @@
  * lines and list pages, and the object decoders behind them.
  *
  * The first input byte picks what the rest is:
- *   0  a watch stream: each line goes to three reflectors (CertificateRequest,
- *      AWSPCAIssuer, AWSPCAClusterIssuer) through kube_reflector_feed_line,
+ *   0  a watch stream: each line goes to four reflectors (CertificateRequest,
+ *      AWSPCAIssuer, AWSPCAClusterIssuer, Certificate) through
+ *      kube_reflector_feed_line,
  *      as the watch would hand it over. Their owner keeps objects whose name
  *      starts with a letter up to 'm'. After each line the reflector must
  *      track exactly the objects its owner holds: every on_delete matches
@@ -104,17 +105,18 @@ fuzz_on_delete(const struct kube_meta *meta, void *arg)
 static void
 fuzz_watch(const char *p, size_t len)
 {
-	static const struct kube_type *const types[] = {&kube_type_cr, &kube_type_issuer,
-	                                                &kube_type_cluster_issuer};
-	struct kube_reflector *r[3];
-	struct fuzz_owner owners[3];
+	static const struct kube_type *const types[] = {
+	    &kube_type_cr, &kube_type_issuer, &kube_type_cluster_issuer, &kube_type_certificate};
+	enum { N = sizeof types / sizeof types[0] };
+	struct kube_reflector *r[N];
+	struct fuzz_owner owners[N];
 	struct kube_reflector_opts o;
 	struct smap_iter it;
 	const char *nl, *key;
 	void *v;
 	size_t i, n;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < N; i++) {
 		owners[i].type = types[i];
 		owners[i].kept = smap_create();
 		memset(&o, 0, sizeof o);
@@ -128,7 +130,7 @@ fuzz_watch(const char *p, size_t len)
 	while (len > 0) {
 		nl = memchr(p, '\n', len);
 		n = nl != NULL ? (size_t)(nl - p) : len;
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < N; i++) {
 			(void)kube_reflector_feed_line(r[i], p, n);
 			fuzz_check(kube_reflector_tracked(r[i]) == smap_count(owners[i].kept));
 		}
@@ -139,7 +141,7 @@ fuzz_watch(const char *p, size_t len)
 			len--;
 		}
 	}
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < N; i++) {
 		kube_reflector_free(r[i]);
 		smap_iter_init(&it);
 		while (smap_next(owners[i].kept, &it, &key, &v))
@@ -175,6 +177,9 @@ fuzz_page(const char *p, size_t len)
 			cause = NULL;
 			fuzz_decoded(&kube_type_issuer, kube_type_issuer.decode(d, item, &cause),
 			             cause);
+			cause = NULL;
+			fuzz_decoded(&kube_type_certificate,
+			             kube_type_certificate.decode(d, item, &cause), cause);
 		}
 		jtok_free(d);
 	}

@@ -148,6 +148,12 @@ class GoChart(unittest.TestCase):
         said = [ln for ln in proc.lines if ln.get("resource") == "certificaterequests"
                 and ln.get("verb") == "patch"]
         self.assertEqual(len(said), 1, said)
+        # The chart's role cannot list Certificates: expiry tracking is off, said once.
+        self.assertEqual(self.stack.metric_value(
+            m, "pca_issuer_permission_missing", resource="certificates", verb="list"), 1)
+        self.assertEqual(self.stack.metric_value(m, "pca_issuer_certificates_tracking"), 0)
+        said = [ln for ln in proc.lines if ln.get("resource") == "certificates"]
+        self.assertEqual(len(said), 1, said)
         self.assertEqual(self.stack.metric_value(m, "leader_election_master_status",
                                                  **{"name": LEASE}), 1)
         # Core Events, as the role allows, on the requests.

@@ -365,8 +365,15 @@ class RBACTest(ManifestTest):
                             "-n", TEAM)
         for verb in ("delete", "create", "update", "deletecollection"):
             self.assert_cannot(ISSUER_SA, verb, cr, "-n", TEAM)
-        self.assert_cannot(ISSUER_SA, "update", "certificates.cert-manager.io",
-                           "-n", TEAM)
+
+    def test_certificates_read_only(self):
+        cert = "certificates.cert-manager.io"
+        for verb in ("get", "list", "watch"):
+            self.assert_can(ISSUER_SA, verb, cert, "-n", TEAM)
+        self.assert_can(ISSUER_SA, "watch", cert, "--all-namespaces")
+        for verb in ("create", "update", "patch", "delete"):
+            self.assert_cannot(ISSUER_SA, verb, cert, "-n", TEAM)
+        self.assert_cannot(ISSUER_SA, "update", cert, "--subresource=status", "-n", TEAM)
 
     def test_issuers(self):
         for res, ns in (("awspcaissuers." + GROUP, ["-n", TEAM]),

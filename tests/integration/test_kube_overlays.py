@@ -7,9 +7,9 @@ objects are checked: the image, arguments pca-issuer accepts, the probes,
 security context and resources, and what each overlay adds. Two
 adjustments for this 1.20 server, and only here: the PodDisruptionBudget
 is applied as policy/v1beta1 (1.20 does not serve policy/v1), and the
-ServiceMonitor goes through a minimal monitoring.coreos.com CRD (a test
-fixture in tests/integration/data/; the Prometheus Operator's CRDs are not
-available here).
+ServiceMonitor and PrometheusRule go through minimal monitoring.coreos.com
+CRDs (a test fixture in tests/integration/data/; the Prometheus Operator's
+CRDs are not available here).
 
 The single-namespace overlay is also run: pca-issuer as its
 ServiceAccount, with only that overlay's Role and cluster-issuer
@@ -36,7 +36,7 @@ import podman as podmanlib  # noqa: E402
 SRC = e2e.SOURCE_DIR
 BASE = os.path.join(SRC, "container", "manifests")
 OVERLAYS = os.path.join(SRC, "container", "overlays")
-FIXTURE_CRD = os.path.join(os.path.dirname(__file__), "data", "servicemonitor-crd.yaml")
+FIXTURE_CRDS = os.path.join(os.path.dirname(__file__), "data", "prometheus-operator-crds.yaml")
 VERSION = podmanlib.project_version()
 NAME = "aws-privateca-issuer"
 AKID, SECRET = next(iter(pcaserver.DEFAULT_CREDENTIALS.items()))
@@ -77,8 +77,9 @@ def setUpModule():
     CLUSTER = Cluster(extra_apiserver_args=["--runtime-config=apps/v1=true,policy/v1beta1=true"])
     CLUSTER.start()
     CLUSTER.install_crds()
-    CLUSTER.kubectl("apply", "-f", FIXTURE_CRD)
-    CLUSTER.wait_crd_established("servicemonitors.monitoring.coreos.com")
+    CLUSTER.kubectl("apply", "-f", FIXTURE_CRDS)
+    for crd in ("servicemonitors", "prometheusrules"):
+        CLUSTER.wait_crd_established(crd + ".monitoring.coreos.com")
     for name, path in (("base", BASE),
                        ("ha", os.path.join(OVERLAYS, "ha")),
                        ("irsa", os.path.join(OVERLAYS, "irsa")),
@@ -199,6 +200,10 @@ class Overlays(FailureTracking, unittest.TestCase):
         self.assertEqual([e["port"] for e in mon["spec"]["endpoints"]],
                          [p["name"] for p in svc["spec"]["ports"]])
         self.assertEqual(mon["spec"]["endpoints"][0]["path"], "/metrics")
+        rule = stored("prometheusrule", NAME, ns)
+        self.assertEqual(sorted(r["alert"] for g in rule["spec"]["groups"] for r in g["rules"]),
+                         ["PcaIssuerCAExpiresSoon", "PcaIssuerCertificateExpired",
+                          "PcaIssuerCertificateRenewalOverdue"])
 
     def test_single_namespace_has_no_cluster_wide_grant_of_namespaced_things(self):
         ns, docs = RENDERED["single-namespace"]

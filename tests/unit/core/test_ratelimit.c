@@ -1,6 +1,6 @@
 /*
  * Token buckets and the queued limiter under a fake clock: burst, steady
- * rate, FIFO order of waiters, cancellation, rate changes.
+ * rate, FIFO order of waiters, priorities, cancellation, rate changes.
  */
 #include "core/clock.h"
 #include "core/ratelimit.h"
@@ -87,6 +87,43 @@ test_waiters_in_order(void)
 }
 
 static void
+test_priorities_then_arrival(void)
+{
+	struct ratelimit *rl = ratelimit_create(NULL, 10, 1);
+	struct ratelimit_wait *w[8];
+	static const int64_t prio[] = {500, 100, 500, 100, 300, -5};
+	int i;
+
+	norder = 0;
+	CHECK_INT(ratelimit_acquire(rl, waiter, (void *)99L, &w[0]), 1);
+	for (i = 0; i < 6; i++)
+		CHECK_INT(ratelimit_acquire_prio(rl, prio[i], waiter, (void *)(long)i, &w[i]), 0);
+	/* One token each 100 ms: the smallest priority first, arrival among equals. */
+	for (i = 1; i <= 6; i++) {
+		now += 100;
+		ratelimit_run(rl);
+		CHECK_INT(norder, i);
+	}
+	CHECK_INT(order[0], 5);
+	CHECK_INT(order[1], 1);
+	CHECK_INT(order[2], 3);
+	CHECK_INT(order[3], 4);
+	CHECK_INT(order[4], 0);
+	CHECK_INT(order[5], 2);
+	/* A newcomer with the smallest priority goes before those waiting. */
+	norder = 0;
+	CHECK_INT(ratelimit_acquire_prio(rl, 50, waiter, (void *)10L, &w[0]), 0);
+	CHECK_INT(ratelimit_acquire_prio(rl, 40, waiter, (void *)11L, &w[1]), 0);
+	CHECK_INT(ratelimit_acquire_prio(rl, 60, waiter, (void *)12L, &w[2]), 0);
+	ratelimit_cancel(rl, w[1]);
+	now += 100;
+	ratelimit_run(rl);
+	CHECK_INT(norder, 1);
+	CHECK_INT(order[0], 10);
+	ratelimit_free(rl);
+}
+
+static void
 test_unlimited_and_rate_change(void)
 {
 	struct ratelimit *rl = ratelimit_create(NULL, 0, 0);
@@ -107,6 +144,7 @@ main(void)
 	TEST(test_bucket_burst_then_rate);
 	TEST(test_bucket_rate_change_keeps_tokens);
 	TEST(test_waiters_in_order);
+	TEST(test_priorities_then_arrival);
 	TEST(test_unlimited_and_rate_change);
 	return test_done();
 }

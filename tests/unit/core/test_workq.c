@@ -259,10 +259,12 @@ test_controller_runtime_metrics(void)
 	workq_run(q);
 	workq_done(q, "ns/c", WORKQ_AFTER, 500);
 	metrics_write_registry(&b);
-	CHECK_CONTAINS(buf_str(&b), "controller_runtime_reconcile_total{controller=\"certificaterequest\","
-	                            "result=\"success\"} 1\n");
-	CHECK_CONTAINS(buf_str(&b), "controller_runtime_reconcile_total{controller=\"certificaterequest\","
-	                            "result=\"error\"} 1\n");
+	CHECK_CONTAINS(buf_str(&b),
+	               "controller_runtime_reconcile_total{controller=\"certificaterequest\","
+	               "result=\"success\"} 1\n");
+	CHECK_CONTAINS(buf_str(&b),
+	               "controller_runtime_reconcile_total{controller=\"certificaterequest\","
+	               "result=\"error\"} 1\n");
 	CHECK_CONTAINS(buf_str(&b), "result=\"requeue_after\"} 1\n");
 	CHECK_CONTAINS(buf_str(&b), "controller_runtime_reconcile_errors_total{controller=\""
 	                            "certificaterequest\"} 1\n");
@@ -286,8 +288,9 @@ test_controller_runtime_metrics(void)
 	workq_add(q2, "ns/z");
 	buf_reset(&b);
 	metrics_write_registry(&b);
-	CHECK_CONTAINS(buf_str(&b), "workqueue_depth{controller=\"awspcaissuer\",name=\"awspcaissuer\","
-	                            "priority=\"0\"} 2\n");
+	CHECK_CONTAINS(buf_str(&b),
+	               "workqueue_depth{controller=\"awspcaissuer\",name=\"awspcaissuer\","
+	               "priority=\"0\"} 2\n");
 	CHECK_CONTAINS(buf_str(&b), "workqueue_depth{controller=\"awspcaclusterissuer\",name=\""
 	                            "awspcaclusterissuer\",priority=\"0\"} 1\n");
 	buf_clear(&b);
