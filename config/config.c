@@ -106,6 +106,19 @@ const struct config_field config_fields[CONFIG_NFIELDS] = {
      OFF(per_certificate_metrics), 0, 0, "false", "BOOL",
      "Export each tracked Certificate's notAfter and renewalTime as its own series (one per "
      "Certificate: mind the cardinality)."},
+    {NULL, "bulkRenewalRate", "bulk-renewal-rate", CONFIG_KIND_DECIMAL, OFF(bulk_renewal_rate),
+     CONFIG_ZERO_OK, 100000, "0", "NUMBER",
+     "Renewals pca-issuer asks for per second per (account, region), for the "
+     "renew-certificates-issued-before annotation and --renewal-spread; 0: half the "
+     "IssueCertificate rate limit."},
+    {NULL, "renewOnCAChange", "renew-on-ca-change", CONFIG_KIND_BOOL, OFF(renew_on_ca_change), 0,
+     0, "false", "BOOL",
+     "When an issuer's CA changes (spec.arn, or its certificate under the same ARN), renew every "
+     "Certificate of the issuer issued before the change, paced."},
+    {NULL, "renewalSpread", "renewal-spread", CONFIG_KIND_DURATION, OFF(renewal_spread_ms), 0,
+     8760 * HOUR, "0s", "DURATION",
+     "Renew Certificates up to this long before their renewalTime so that renewals falling "
+     "together stay at --bulk-renewal-rate; 0 turns spreading off."},
     {NULL, "shutdownTimeout", "shutdown-timeout", CONFIG_KIND_DURATION, OFF(shutdown_timeout_ms), 0,
      HOUR, "30s", "DURATION", "How long requests in flight may finish after SIGTERM."},
     {NULL, "awsRequestTimeout", "aws-request-timeout", CONFIG_KIND_DURATION,
@@ -297,9 +310,9 @@ config_set_number(const struct config_field *f, void *p, const char *text, char 
 	default:
 		if (config_parse_decimal(text, &d, why) == -1)
 			return -1;
-		if (d <= 0 || d > (double)f->max) {
-			*why =
-			    xasprintf("\"%s\" must be above 0 and at most %" PRIu64, text, f->max);
+		if (d < 0 || (d == 0 && f->min != CONFIG_ZERO_OK) || d > (double)f->max) {
+			*why = xasprintf("\"%s\" must be %s and at most %" PRIu64, text,
+			                 f->min == CONFIG_ZERO_OK ? "0 or more" : "above 0", f->max);
 			return -1;
 		}
 		*(double *)p = d;

@@ -74,6 +74,9 @@ struct config {
 	int allow_issuer_secret_namespace;      /* AWSPCAIssuers may use secretRef.namespace */
 	uint64_t renewal_grace_ms;              /* renewalTime + this: overdue */
 	int per_certificate_metrics;            /* a series per tracked Certificate */
+	double bulk_renewal_rate;               /* renewals asked per second; 0: half the quota */
+	int renew_on_ca_change;                 /* renew everything when an issuer's CA changes */
+	uint64_t renewal_spread_ms;             /* spread renewal herds this far ahead; 0: off */
 
 	uint64_t issuer_recheck_interval_ms;
 	uint64_t max_retry_duration_ms;

@@ -20,7 +20,7 @@ enum config_kind {
 	CONFIG_KIND_BOOL,      /* int */
 	CONFIG_KIND_DURATION,  /* uint64_t milliseconds, min..max */
 	CONFIG_KIND_SIZE,      /* uint64_t bytes, min..max */
-	CONFIG_KIND_DECIMAL,   /* double, above 0 and at most max */
+	CONFIG_KIND_DECIMAL,   /* double, above 0 (or 0 with min CONFIG_ZERO_OK) and at most max */
 	CONFIG_KIND_INT,       /* int, min..max */
 	CONFIG_KIND_ADDR,      /* struct config_addr */
 	CONFIG_KIND_LOG_LEVEL, /* enum log_level */
@@ -54,7 +54,10 @@ struct config_origin {
 	char env[64];            /* CONFIG_ORIGIN_ENV: the variable's name */
 };
 
-#define CONFIG_NFIELDS 28
+/* min of a CONFIG_KIND_DECIMAL that may also be 0 ("work it out"). */
+#define CONFIG_ZERO_OK 1
+
+#define CONFIG_NFIELDS 31
 
 struct config_src {
 	char *file; /* the file most recently loaded */

@@ -24,6 +24,7 @@
 #include "handlers/app.h"
 #include "handlers/certreqs.h"
 #include "handlers/certs.h"
+#include "handlers/renew.h"
 #include "handlers/issuers.h"
 #include "kube/client.h"
 #include "kube/config.h"
@@ -43,6 +44,7 @@ struct app {
 	struct issuers *issuers;
 	struct certreqs *certreqs;
 	struct certs *certs;
+	struct renew *renew;
 	struct kube_lease *lease;
 	int leader;
 };
@@ -57,6 +59,7 @@ app_set_leader(struct app *a, int leader)
 	issuers_set_leader(a->issuers, leader);
 	certreqs_set_leader(a->certreqs, leader);
 	certs_set_leader(a->certs, leader);
+	renew_set_leader(a->renew, leader);
 }
 
 static void
@@ -95,6 +98,16 @@ app_issuer_changed(const char *key, void *arg)
 	certreqs_issuer_changed(a->certreqs, key);
 }
 
+/* An issuer object changed: its bulk-renewal annotation perhaps. */
+static void
+app_issuer_object(const char *key, void *arg)
+{
+	struct app *a = arg;
+
+	if (a->renew != NULL)
+		renew_issuer_changed(a->renew, key);
+}
+
 static void
 app_on_shutdown(void *arg)
 {
@@ -102,6 +115,7 @@ app_on_shutdown(void *arg)
 
 	issuers_stop(a->issuers);
 	certreqs_stop(a->certreqs);
+	renew_stop(a->renew);
 }
 
 static void
@@ -196,6 +210,7 @@ app_create(const struct config *cfg, struct app **out, char **cause)
 	struct app *a = xcalloc(1, sizeof *a);
 	struct kube_events_opts eo;
 	struct certs_opts to;
+	struct renew_opts ro;
 	struct issuers_opts io;
 	struct certreqs_opts co;
 	const char *ns = *cfg->watch_namespace != '\0' ? cfg->watch_namespace : NULL;
@@ -229,8 +244,10 @@ app_create(const struct config *cfg, struct app **out, char **cause)
 	io.issuer_ambient_credentials = cfg->issuer_ambient_credentials;
 	io.cluster_issuer_ambient_credentials = cfg->cluster_issuer_ambient_credentials;
 	io.allow_secret_namespace = cfg->allow_issuer_secret_namespace;
+	io.renew_on_ca_change = cfg->renew_on_ca_change;
 	io.certs = a->certs;
 	io.on_change = app_issuer_changed;
+	io.on_object = app_issuer_object;
 	io.arg = a;
 	a->issuers = issuers_create(&io);
 
@@ -244,6 +261,18 @@ app_create(const struct config *cfg, struct app **out, char **cause)
 	co.max_retry_ms = cfg->max_retry_duration_ms;
 	co.max_line = (size_t)cfg->max_watch_line_bytes;
 	a->certreqs = certreqs_create(&co);
+
+	memset(&ro, 0, sizeof ro);
+	ro.kube = a->kube;
+	ro.certs = a->certs;
+	ro.issuers = a->issuers;
+	ro.events = a->events;
+	/* Half the quota by default: the other half stays for new certificates. */
+	ro.rate = cfg->bulk_renewal_rate > 0
+	              ? cfg->bulk_renewal_rate
+	              : cfg->aws_rate_limits[AWS_PCA_ISSUE_CERTIFICATE] / 2.0;
+	ro.spread_ms = (int64_t)cfg->renewal_spread_ms;
+	a->renew = renew_create(&ro);
 
 	if (app_leader_election(a, cause) != 0)
 		goto fail;
@@ -272,6 +301,7 @@ app_free(struct app *a)
 	if (a == NULL)
 		return;
 	kube_lease_free(a->lease);
+	renew_free(a->renew);
 	certreqs_free(a->certreqs);
 	issuers_free(a->issuers);
 	certs_free(a->certs);

@@ -54,8 +54,9 @@ struct cert_group {
 
 #define CERT_EV_OVERDUE 0x1
 #define CERT_EV_EXPIRED 0x2
-#define CERT_READY      0x4
-#define CERT_ISSUING    0x8
+#define CERT_READY        0x4
+#define CERT_ISSUING      0x8
+#define CERT_ISSUING_OURS 0x10 /* Issuing=True, set by pca-issuer (CERTS_TRIGGER_MARK) */
 
 /*
  * One tracked Certificate: 56 bytes and its key, kept by the reflector with
@@ -64,12 +65,16 @@ struct cert_group {
 struct cert {
 	struct heap_node node; /* first: the deadline set hands this pointer back */
 	struct cert_group *group;
-	int64_t not_after_ms, renewal_time_ms;
+	/* Unix seconds (the API's times have no finer grain), 0 when unset. */
+	uint32_t not_before_s, not_after_s, renewal_s, created_s, last_failure_s;
 	int32_t revision;
 	int32_t duration_s;
 	uint8_t flags;
 	char key[]; /* "namespace/name" */
 };
+
+#define CERT_NA(c) ((int64_t)(c)->not_after_s * 1000)
+#define CERT_RT(c) ((int64_t)(c)->renewal_s * 1000)
 
 struct certs {
 	struct certs_opts o;
@@ -86,16 +91,27 @@ struct certs {
 static struct metric *certs_m_state, *certs_m_within, *certs_m_earliest_na, *certs_m_earliest_rt,
     *certs_m_tracking, *certs_m_cert_na, *certs_m_cert_rt;
 
+/* Unix ms as the record's seconds; 0 stays 0, and the range ends in 2106. */
+static uint32_t
+cert_seconds(int64_t ms)
+{
+	if (ms <= 0)
+		return 0;
+	if (ms / 1000 > UINT32_MAX)
+		return UINT32_MAX;
+	return (uint32_t)(ms / 1000);
+}
+
 static enum cert_state
 cert_state(const struct certs *t, const struct cert *c, int64_t now)
 {
-	if (c->not_after_ms == 0)
+	if (CERT_NA(c) == 0)
 		return CERT_NOT_ISSUED;
-	if (now >= c->not_after_ms)
+	if (now >= CERT_NA(c))
 		return CERT_EXPIRED;
-	if (c->renewal_time_ms == 0 || now < c->renewal_time_ms)
+	if (CERT_RT(c) == 0 || now < CERT_RT(c))
 		return CERT_VALID;
-	if (now < c->renewal_time_ms + t->o.renewal_grace_ms)
+	if (now < CERT_RT(c) + t->o.renewal_grace_ms)
 		return CERT_RENEWAL_DUE;
 	return CERT_RENEWAL_OVERDUE;
 }
@@ -107,11 +123,11 @@ cert_next_change(const struct certs *t, const struct cert *c, int64_t now)
 	int64_t at[3];
 	size_t i;
 
-	if (c->not_after_ms == 0)
+	if (CERT_NA(c) == 0)
 		return INT64_MAX;
-	at[0] = c->renewal_time_ms != 0 ? c->renewal_time_ms : INT64_MAX;
-	at[1] = c->renewal_time_ms != 0 ? c->renewal_time_ms + t->o.renewal_grace_ms : INT64_MAX;
-	at[2] = c->not_after_ms;
+	at[0] = CERT_RT(c) != 0 ? CERT_RT(c) : INT64_MAX;
+	at[1] = CERT_RT(c) != 0 ? CERT_RT(c) + t->o.renewal_grace_ms : INT64_MAX;
+	at[2] = CERT_NA(c);
 	for (i = 0; i < 3; i++) {
 		if (at[i] > now)
 			return at[i];
@@ -145,7 +161,7 @@ cert_notify(struct certs *t, struct cert *c, int64_t now)
 	cert_split_key(c, ns, sizeof ns, &name);
 	if (kube_reflector_uid(t->refl, ns, name, uid) != 0)
 		return;
-	timefmt_format(c->not_after_ms, 0, na, sizeof na);
+	timefmt_format(CERT_NA(c), 0, na, sizeof na);
 	if (st == CERT_EXPIRED) {
 		if (c->flags & CERT_EV_EXPIRED)
 			return;
@@ -163,7 +179,7 @@ cert_notify(struct certs *t, struct cert *c, int64_t now)
 	if (c->flags & CERT_EV_OVERDUE)
 		return;
 	c->flags |= CERT_EV_OVERDUE;
-	timefmt_format(c->renewal_time_ms, 0, rt, sizeof rt);
+	timefmt_format(CERT_RT(c), 0, rt, sizeof rt);
 	snprintf(grace, sizeof grace, "%lld", (long long)(t->o.renewal_grace_ms / 60000));
 	snprintf(msg, sizeof msg,
 	         "%s was due for renewal at %s and still holds the certificate of revision %d, "
@@ -270,19 +286,26 @@ certs_on_upsert(const struct kube_meta *meta, void *obj, void *arg)
 	}
 	kube_reflector_attach(t->refl, c);
 	c->group = certs_group_get(t, kc);
-	same = c->not_after_ms == kc->not_after_ms && c->revision == (int32_t)kc->revision;
+	same = c->not_after_s == cert_seconds(kc->not_after_ms) &&
+	       c->revision == (int32_t)kc->revision;
 	if (!same)
-		c->flags &=
-		    (uint8_t) ~(CERT_EV_OVERDUE | CERT_EV_EXPIRED); /* another certificate */
+		c->flags &= (uint8_t) ~(CERT_EV_OVERDUE | CERT_EV_EXPIRED); /* another certificate */
 	c->revision = (int32_t)kc->revision;
 	c->duration_s = kc->duration_s > INT32_MAX ? INT32_MAX : (int32_t)kc->duration_s;
-	c->not_after_ms = kc->not_after_ms;
-	c->renewal_time_ms = kc->renewal_time_ms;
-	c->flags &= (uint8_t) ~(CERT_READY | CERT_ISSUING);
+	c->not_before_s = cert_seconds(kc->not_before_ms);
+	c->not_after_s = cert_seconds(kc->not_after_ms);
+	c->renewal_s = cert_seconds(kc->renewal_time_ms);
+	c->created_s = cert_seconds(kc->created_ms);
+	c->last_failure_s = cert_seconds(kc->last_failure_ms);
+	c->flags &= (uint8_t) ~(CERT_READY | CERT_ISSUING | CERT_ISSUING_OURS);
 	if (kc->ready.status == KUBE_COND_TRUE)
 		c->flags |= CERT_READY;
-	if (kc->issuing.status == KUBE_COND_TRUE)
+	if (kc->issuing.status == KUBE_COND_TRUE) {
 		c->flags |= CERT_ISSUING;
+		if (kc->issuing.message != NULL &&
+		    strncmp(kc->issuing.message, CERTS_TRIGGER_MARK, strlen(CERTS_TRIGGER_MARK)) == 0)
+			c->flags |= CERT_ISSUING_OURS;
+	}
 	/* The record is all that is kept: kc is ours (we return 1), and goes now. */
 	kube_certificate_free(kc);
 	cert_review(t, c);
@@ -347,13 +370,13 @@ certs_tally_one(const char *key, void *data, void *arg)
 	size_t w;
 
 	g->n[cert_state(t, c, now)]++;
-	if (c->not_after_ms != 0 && c->not_after_ms < g->earliest_not_after)
-		g->earliest_not_after = c->not_after_ms;
-	if (c->renewal_time_ms != 0 && now < c->not_after_ms) {
-		if (c->renewal_time_ms < g->earliest_renewal)
-			g->earliest_renewal = c->renewal_time_ms;
+	if (CERT_NA(c) != 0 && CERT_NA(c) < g->earliest_not_after)
+		g->earliest_not_after = CERT_NA(c);
+	if (CERT_RT(c) != 0 && now < CERT_NA(c)) {
+		if (CERT_RT(c) < g->earliest_renewal)
+			g->earliest_renewal = CERT_RT(c);
 		for (w = 0; w < CERT_NWINDOWS; w++) {
-			if (c->renewal_time_ms <= now + cert_windows[w].ms)
+			if (CERT_RT(c) <= now + cert_windows[w].ms)
 				g->within[w]++;
 		}
 	}
@@ -423,11 +446,11 @@ certs_collect_one(const char *key, void *data, void *arg)
 	char ns[256];
 
 	cert_split_key(c, ns, sizeof ns, &name);
-	if (m == certs_m_cert_na && c->not_after_ms != 0)
-		metrics_set(m, (double)c->not_after_ms / 1000.0, ns, name, c->group->kind,
+	if (m == certs_m_cert_na && CERT_NA(c) != 0)
+		metrics_set(m, (double)CERT_NA(c) / 1000.0, ns, name, c->group->kind,
 		            c->group->issuer);
-	else if (m == certs_m_cert_rt && c->renewal_time_ms != 0)
-		metrics_set(m, (double)c->renewal_time_ms / 1000.0, ns, name, c->group->kind,
+	else if (m == certs_m_cert_rt && CERT_RT(c) != 0)
+		metrics_set(m, (double)CERT_RT(c) / 1000.0, ns, name, c->group->kind,
 		            c->group->issuer);
 }
 
@@ -586,9 +609,15 @@ certs_lookup(struct certs *t, const char *ns, const char *name, struct certs_vie
 
 	if (t == NULL || (c = kube_reflector_attached(t->refl, ns, name)) == NULL)
 		return 0;
-	out->not_after_ms = c->not_after_ms;
+	out->not_after_ms = CERT_NA(c);
 	out->revision = c->revision;
 	return 1;
+}
+
+int
+certs_denied(const struct certs *t)
+{
+	return t != NULL && t->denied;
 }
 
 int
@@ -626,6 +655,75 @@ certs_longest_duration(struct certs *t, const char *issuer_kind, const char *iss
 	q.longest = 0;
 	kube_reflector_each(t->refl, certs_longest_one, &q);
 	return q.longest;
+}
+
+static void
+cert_item(const struct cert *c, struct certs_item *out)
+{
+	out->key = c->key;
+	out->issuer_kind = c->group->kind;
+	out->issuer = c->group->issuer;
+	out->not_before_ms = (int64_t)c->not_before_s * 1000;
+	out->not_after_ms = CERT_NA(c);
+	out->renewal_ms = CERT_RT(c);
+	out->created_ms = (int64_t)c->created_s * 1000;
+	out->last_failure_ms = (int64_t)c->last_failure_s * 1000;
+	out->revision = c->revision;
+	out->issuing = (c->flags & CERT_ISSUING) != 0;
+	out->issuing_ours = (c->flags & CERT_ISSUING_OURS) != 0;
+}
+
+struct certs_walk {
+	const struct cert_group *group; /* NULL: all */
+	void (*fn)(const struct certs_item *item, void *arg);
+	void *arg;
+};
+
+static void
+certs_walk_one(const char *key, void *data, void *arg)
+{
+	struct certs_walk *w = arg;
+	const struct cert *c = data;
+	struct certs_item item;
+
+	if (w->group != NULL && c->group != w->group)
+		return;
+	cert_item(c, &item);
+	w->fn(&item, w->arg);
+}
+
+void
+certs_each(struct certs *t, const char *issuer_kind, const char *issuer,
+           void (*fn)(const struct certs_item *item, void *arg), void *arg)
+{
+	struct certs_walk w = {NULL, fn, arg};
+	char key[512];
+
+	if (t == NULL)
+		return;
+	if (issuer_kind != NULL) {
+		snprintf(key, sizeof key, "%s\x1f%s", issuer_kind, issuer);
+		if ((w.group = smap_get(t->groups, key)) == NULL)
+			return;
+	}
+	kube_reflector_each(t->refl, certs_walk_one, &w);
+}
+
+int
+certs_get(struct certs *t, const char *key, struct certs_item *out)
+{
+	const char *slash = strchr(key, '/');
+	char ns[256];
+	struct cert *c;
+
+	if (t == NULL || slash == NULL || (size_t)(slash - key) >= sizeof ns)
+		return 0;
+	memcpy(ns, key, (size_t)(slash - key));
+	ns[slash - key] = '\0';
+	if ((c = kube_reflector_attached(t->refl, ns, slash + 1)) == NULL)
+		return 0;
+	cert_item(c, out);
+	return 1;
 }
 
 size_t

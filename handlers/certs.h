@@ -69,6 +69,27 @@ void certs_start(struct certs *t);
 void certs_set_leader(struct certs *t, int leader);
 void certs_free(struct certs *t);
 
+/*
+ * How the Issuing messages pca-issuer writes begin: a Certificate Issuing
+ * with such a message is being renewed at pca-issuer's request.
+ */
+#define CERTS_TRIGGER_MARK "pca-issuer:"
+
+/* A tracked Certificate, as the renewal controller reads it; borrowed. */
+struct certs_item {
+	const char *key; /* "namespace/name" */
+	const char *issuer_kind, *issuer;
+	int64_t not_before_ms, not_after_ms, renewal_ms, created_ms, last_failure_ms; /* 0: unset */
+	int32_t revision;
+	int issuing;      /* Issuing=True */
+	int issuing_ours; /* ... with a message that begins with CERTS_TRIGGER_MARK */
+};
+/* fn for each tracked Certificate of the issuer (both NULL: every one); t must not change. */
+void certs_each(struct certs *t, const char *issuer_kind, const char *issuer,
+                void (*fn)(const struct certs_item *item, void *arg), void *arg);
+/* The tracked Certificate "namespace/name": 1 and *out, else 0. */
+int certs_get(struct certs *t, const char *key, struct certs_item *out);
+
 /* What ranking a renewal needs about the certificate a Certificate holds now. */
 struct certs_view {
 	int64_t not_after_ms; /* 0: no certificate yet */
@@ -78,6 +99,8 @@ struct certs_view {
 int certs_lookup(struct certs *t, const char *ns, const char *name, struct certs_view *out);
 /* Whether the Certificates have been listed (tracking on and caught up). */
 int certs_synced(const struct certs *t);
+/* Whether the role refused the list (tracking off). */
+int certs_denied(const struct certs *t);
 /*
  * The longest spec.duration (seconds) among the tracked Certificates that
  * name the issuer (issuer_kind and issuer as in the metrics); 0 if none.

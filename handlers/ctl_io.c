@@ -21,9 +21,16 @@ ctl_io_cr_status(void *ctx, const struct kube_cr *cr, const struct kube_ready *r
 
 static struct kube_write *
 ctl_io_issuer_status(void *ctx, const struct kube_issuer *iss, const struct kube_ready *ready,
-                     kube_write_cb cb, void *arg)
+                     const struct kube_ready *renewing, kube_write_cb cb, void *arg)
 {
-	return kube_write_issuer_status(ctx, iss, ready, cb, arg);
+	return kube_write_issuer_status(ctx, iss, ready, renewing, cb, arg);
+}
+
+static struct kube_write *
+ctl_io_issuer_annotate(void *ctx, const struct kube_issuer *iss, const char *const *keys,
+                       const char *const *values, size_t n, kube_write_cb cb, void *arg)
+{
+	return kube_write_issuer_annotate(ctx, iss, keys, values, n, cb, arg);
 }
 
 static void
@@ -70,6 +77,14 @@ ctl_io_pca_describe_ca(void *ctx, struct aws_pca *pca, const char *ca_arn, aws_p
 	return aws_pca_describe_ca(pca, ca_arn, cb, arg);
 }
 
+static struct aws_pca_call *
+ctl_io_pca_get_ca_certificate(void *ctx, struct aws_pca *pca, const char *ca_arn, aws_pca_cb cb,
+                              void *arg)
+{
+	(void)ctx;
+	return aws_pca_get_ca_certificate(pca, ca_arn, cb, arg);
+}
+
 static void
 ctl_io_pca_cancel(void *ctx, struct aws_pca_call *call)
 {
@@ -83,12 +98,14 @@ ctl_io_init(struct ctl_io *io, struct kube_client *kube)
 	io->cr_annotate = ctl_io_cr_annotate;
 	io->cr_status = ctl_io_cr_status;
 	io->issuer_status = ctl_io_issuer_status;
+	io->issuer_annotate = ctl_io_issuer_annotate;
 	io->write_cancel = ctl_io_write_cancel;
 	io->secret_read = ctl_io_secret_read;
 	io->secret_cancel = ctl_io_secret_cancel;
 	io->pca_issue = ctl_io_pca_issue;
 	io->pca_get_certificate = ctl_io_pca_get_certificate;
 	io->pca_describe_ca = ctl_io_pca_describe_ca;
+	io->pca_get_ca_certificate = ctl_io_pca_get_ca_certificate;
 	io->pca_cancel = ctl_io_pca_cancel;
 	io->ctx = kube;
 }

@@ -30,8 +30,12 @@ struct ctl_io {
 	                                const struct kube_cr_result *res, kube_write_cb cb,
 	                                void *arg);
 	struct kube_write *(*issuer_status)(void *ctx, const struct kube_issuer *iss,
-	                                    const struct kube_ready *ready, kube_write_cb cb,
+	                                    const struct kube_ready *ready,
+	                                    const struct kube_ready *renewing, kube_write_cb cb,
 	                                    void *arg);
+	struct kube_write *(*issuer_annotate)(void *ctx, const struct kube_issuer *iss,
+	                                      const char *const *keys, const char *const *values,
+	                                      size_t n, kube_write_cb cb, void *arg);
 	void (*write_cancel)(void *ctx, struct kube_write *w);
 	struct kube_secret_read *(*secret_read)(void *ctx, const char *ns, const char *name,
 	                                        const char *const *keys, size_t nkeys,
@@ -45,6 +49,9 @@ struct ctl_io {
 	                                            aws_pca_cb cb, void *arg);
 	struct aws_pca_call *(*pca_describe_ca)(void *ctx, struct aws_pca *pca, const char *ca_arn,
 	                                        aws_pca_cb cb, void *arg);
+	struct aws_pca_call *(*pca_get_ca_certificate)(void *ctx, struct aws_pca *pca,
+	                                               const char *ca_arn, aws_pca_cb cb,
+	                                               void *arg);
 	void (*pca_cancel)(void *ctx, struct aws_pca_call *call);
 	void *ctx;
 };

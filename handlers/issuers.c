@@ -82,6 +82,8 @@ issuer_free(void *p)
 	free(iss->reason);
 	free(iss->message);
 	free(iss->signing_algorithm);
+	free(iss->renewing_reason);
+	free(iss->renewing_message);
 	free(iss);
 }
 
@@ -149,6 +151,8 @@ issuers_on_upsert(const struct kube_meta *meta, void *obj, void *arg)
 	 */
 	if (iss->verdict == ISSUER_UNKNOWN || ki->generation != iss->checked_generation)
 		workq_add(ctl->queue, iss->key);
+	if (ctl->opts.on_object != NULL)
+		ctl->opts.on_object(iss->key, ctl->opts.arg);
 	return 1;
 }
 
@@ -164,6 +168,8 @@ issuers_on_delete(const struct kube_meta *meta, void *arg)
 	if (iss != NULL && (*meta->uid == '\0' || strcmp(meta->uid, iss->obj->uid) == 0)) {
 		log_info("issuer deleted", "issuer", key);
 		issuers_remove(iss);
+		if (ctl->opts.on_object != NULL)
+			ctl->opts.on_object(key, ctl->opts.arg);
 	}
 	free(key);
 }
@@ -303,9 +309,50 @@ issuers_get(struct issuers *ctl, const char *key, struct issuer_view *view)
 	view->signing_algorithm = iss->signing_algorithm;
 	view->ca_not_after_ms = iss->ca_not_after_ms;
 	view->conn = iss->conn;
+	view->renew_before = iss->obj->renew_before;
+	view->renew_before_ms = iss->obj->renew_before_ms;
+	view->renewing = &iss->obj->renewing;
+	view->uid = iss->obj->uid;
 	/* A spec changed since the check is not vouched for yet. */
 	if (iss->verdict == ISSUER_READY && iss->obj->generation != iss->checked_generation)
 		view->verdict = ISSUER_UNKNOWN;
+}
+
+const struct kube_ready *
+issuers_renewing(const struct issuer *iss, struct kube_ready *buf)
+{
+	if (!iss->has_renewing)
+		return NULL;
+	buf->ok = iss->renewing_ok;
+	buf->reason = iss->renewing_reason;
+	buf->message = iss->renewing_message;
+	buf->observed_generation = iss->obj->generation;
+	return buf;
+}
+
+void
+issuers_set_renewing(struct issuers *ctl, const char *key, const struct kube_ready *renewing)
+{
+	struct issuer *iss = smap_get(ctl->issuers, key);
+
+	if (iss == NULL)
+		return;
+	if (renewing == NULL ? !iss->has_renewing
+	                     : iss->has_renewing && iss->renewing_ok == renewing->ok &&
+	                           strcmp(iss->renewing_reason, renewing->reason) == 0 &&
+	                           strcmp(iss->renewing_message, renewing->message) == 0)
+		return;
+	free(iss->renewing_reason);
+	free(iss->renewing_message);
+	iss->renewing_reason = iss->renewing_message = NULL;
+	iss->has_renewing = renewing != NULL;
+	if (renewing != NULL) {
+		iss->renewing_ok = renewing->ok;
+		iss->renewing_reason = xstrdup(renewing->reason);
+		iss->renewing_message = xstrdup(renewing->message);
+	}
+	iss->renewing_dirty = 1;
+	workq_add(ctl->queue, key);
 }
 
 void

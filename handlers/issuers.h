@@ -24,6 +24,8 @@ struct http_client;
 struct kube_reflector;
 struct certs;
 struct kube_client;
+struct kube_condition;
+struct kube_ready;
 struct kube_events;
 struct aws_creds_env;
 struct aws_pca;
@@ -47,11 +49,19 @@ struct issuers_opts {
 	int cluster_issuer_ambient_credentials;
 	/* An AWSPCAIssuer may read its Secret from spec.secretRef.namespace (as the Go issuer). */
 	int allow_secret_namespace;
+	/*
+	 * Record each issuer's CA (GetCertificateAuthorityCertificate at each
+	 * check) in KUBE_CA_FINGERPRINT_ANNOTATION and, when it changes, set
+	 * KUBE_RENEW_BEFORE_ANNOTATION to the time of the change.
+	 */
+	int renew_on_ca_change;
 	/* The Certificate tracker, for the longest duration an issuer's CA must outlive; may be
 	 * NULL. */
 	struct certs *certs;
 	/* An issuer's verdict changed (or it appeared or went away). */
 	void (*on_change)(const char *key, void *arg);
+	/* An issuer object was added, changed (its annotations too) or deleted; may be NULL. */
+	void (*on_object)(const char *key, void *arg);
 	void *arg;
 };
 
@@ -72,9 +82,14 @@ struct issuer_view {
 	const char *arn;
 	const char *signing_algorithm;
 	const char *default_template;
-	int64_t
-	    ca_not_after_ms; /* the CA's NotAfter from DescribeCertificateAuthority; 0 unknown */
+	/* The CA's NotAfter from DescribeCertificateAuthority; 0 unknown. */
+	int64_t ca_not_after_ms;
 	struct issuer_conn *conn; /* take a reference to keep using it */
+	/* The bulk-renewal annotation: its value (NULL if absent) and time (0 if not RFC 3339). */
+	const char *renew_before;
+	int64_t renew_before_ms;
+	const struct kube_condition *renewing; /* as stored in the issuer's status */
+	const char *uid;
 };
 
 struct issuers *issuers_create(const struct issuers_opts *opts);
@@ -96,6 +111,12 @@ char *issuers_key(const char *kind, const char *cr_namespace, const char *name);
  * that does not exist gets the AWSPCAClusterIssuer of that name, if any.
  */
 void issuers_get(struct issuers *ctl, const char *key, struct issuer_view *view);
+/*
+ * The Renewing condition of issuer key (exactly that issuer, no fallback), or
+ * NULL for none: written with the issuer's status, at once when it changed
+ * (without checking the issuer again unless a check is due).
+ */
+void issuers_set_renewing(struct issuers *ctl, const char *key, const struct kube_ready *renewing);
 /* Signing met an authentication or permission error: re-check the issuer now. */
 void issuers_auth_failed(struct issuers *ctl, const char *key);
 

@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "aws/arn.h"
 #include "aws/creds.h"
@@ -27,8 +30,12 @@
 #include "handlers/certs.h"
 #include "handlers/issuers_impl.h"
 #include "handlers/notify.h"
+#include "kube/permission.h"
 #include "kube/types.h"
 #include "kube/write.h"
+
+static void issuers_on_ca_certificate(const struct aws_pca_result *res, void *arg);
+static void issuers_ready(struct issuer *iss);
 
 /* Ends a check: reports to the queue. */
 static void
@@ -48,6 +55,7 @@ issuers_on_status_written(struct kube_write_result *res, void *arg)
 {
 	struct issuer *iss = arg;
 	char code[16];
+	uint64_t now;
 
 	iss->write = NULL;
 	switch (res->err) {
@@ -56,8 +64,9 @@ issuers_on_status_written(struct kube_write_result *res, void *arg)
 		if (res->obj != NULL)
 			issuers_set_obj(iss, res->obj);
 		res->obj = NULL;
+		now = clock_mono_ms();
 		issuers_done(iss, iss->verdict == ISSUER_READY ? WORKQ_AFTER : WORKQ_RETRY,
-		             iss->ctl->opts.recheck_ms);
+		             iss->next_check_ms > now ? iss->next_check_ms - now : 0);
 		return;
 	case KUBE_WRITE_GONE:
 		issuers_remove(iss);
@@ -76,6 +85,37 @@ issuers_on_status_written(struct kube_write_result *res, void *arg)
 		issuers_done(iss, WORKQ_RETRY, 0);
 		return;
 	}
+}
+
+/*
+ * Writes the status (Ready, and Renewing if any) unless the object already
+ * says it; the check ends with result after after_ms.
+ */
+static void
+issuers_write_status(struct issuer *iss, const struct kube_ready *ready,
+                     enum workq_result result, uint64_t after_ms)
+{
+	struct issuers *ctl = iss->ctl;
+	const struct kube_condition *prev = &iss->obj->renewing;
+	struct kube_ready buf;
+	const struct kube_ready *renewing = issuers_renewing(iss, &buf);
+
+	iss->renewing_dirty = 0;
+	if (renewing == NULL && prev->status != KUBE_COND_ABSENT) {
+		/* Nobody has said otherwise since the start: the stored one stays. */
+		buf.ok = prev->status == KUBE_COND_TRUE;
+		buf.reason = prev->reason != NULL ? prev->reason : "";
+		buf.message = prev->message != NULL ? prev->message : "";
+		buf.observed_generation = prev->observed_generation;
+		renewing = &buf;
+	}
+	if (!kube_ready_differs(&iss->obj->ready, ready) &&
+	    (renewing == NULL || !kube_ready_differs(prev, renewing))) {
+		issuers_done(iss, result, after_ms);
+		return;
+	}
+	iss->write = ctl->io.issuer_status(ctl->io.ctx, iss->obj, ready, renewing,
+	                                   issuers_on_status_written, iss);
 }
 
 /*
@@ -113,13 +153,9 @@ issuers_verdict(struct issuer *iss, enum issuer_verdict verdict, const char *rea
 	if (changed)
 		ctl->opts.on_change(iss->key, ctl->opts.arg);
 
-	if (!kube_ready_differs(&iss->obj->ready, &ready)) {
-		issuers_done(iss, verdict == ISSUER_READY ? WORKQ_AFTER : WORKQ_RETRY,
-		             ctl->opts.recheck_ms);
-		return;
-	}
-	iss->write =
-	    ctl->io.issuer_status(ctl->io.ctx, iss->obj, &ready, issuers_on_status_written, iss);
+	iss->next_check_ms = clock_mono_ms() + ctl->opts.recheck_ms;
+	issuers_write_status(iss, &ready, verdict == ISSUER_READY ? WORKQ_AFTER : WORKQ_RETRY,
+	                     ctl->opts.recheck_ms);
 }
 
 /* A check could not reach a verdict (AWS or the API server is unavailable). */
@@ -160,6 +196,132 @@ issuers_ca_life_warning(const struct issuer *iss)
 	                 "hours): their certificates cannot outlive it, so requests for them will "
 	                 "fail; renew or replace the CA",
 	                 na, (long long)(longest / 3600));
+}
+
+/* The CA is ACTIVE (and its certificate looked at): the issuer may sign. */
+static void
+issuers_ready(struct issuer *iss)
+{
+	char *msg = issuers_ca_life_warning(iss);
+
+	issuers_verdict(iss, ISSUER_READY, "Verified", msg != NULL ? msg : "Issuer verified");
+	free(msg);
+}
+
+/*
+ * What KUBE_CA_FINGERPRINT_ANNOTATION holds: hex SHA-256 over the ARN and
+ * the SHA-256 of the CA certificate's DER, so that a new spec.arn and a CA
+ * certificate renewed in place both change it. -1 when pem holds no
+ * certificate.
+ */
+int
+issuers_ca_fingerprint(const char *arn, const char *pem, char out[65])
+{
+	unsigned char der_md[32], md[32];
+	unsigned int n;
+	EVP_MD_CTX *ctx;
+	X509 *x;
+	BIO *bio;
+
+	if (pem == NULL || (bio = BIO_new_mem_buf(pem, -1)) == NULL)
+		return -1;
+	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (x == NULL || X509_digest(x, EVP_sha256(), der_md, &n) != 1) {
+		X509_free(x);
+		ERR_clear_error();
+		return -1;
+	}
+	X509_free(x);
+	ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, arn, strlen(arn) + 1);
+	EVP_DigestUpdate(ctx, der_md, sizeof der_md);
+	EVP_DigestFinal_ex(ctx, md, &n);
+	EVP_MD_CTX_free(ctx);
+	codec_hex(md, sizeof md, out);
+	return 0;
+}
+
+static void
+issuers_on_ca_annotated(struct kube_write_result *res, void *arg)
+{
+	struct issuer *iss = arg;
+	char code[16];
+
+	iss->write = NULL;
+	switch (res->err) {
+	case KUBE_WRITE_OK:
+	case KUBE_WRITE_CHANGED:
+		/* Changed: the next check compares again, from the fresh object. */
+		if (res->obj != NULL)
+			issuers_set_obj(iss, res->obj);
+		res->obj = NULL;
+		break;
+	case KUBE_WRITE_GONE:
+		issuers_remove(iss);
+		return;
+	case KUBE_WRITE_FORBIDDEN:
+		iss->ctl->ca_change_off = 1;
+		kube_permission_missing(iss->obj->cluster ? "awspcaclusterissuers" : "awspcaissuers",
+		                        "patch",
+		                        "--renew-on-ca-change is off: it records the CA it saw in an "
+		                        "annotation of the issuer");
+		break;
+	default:
+		snprintf(code, sizeof code, "%ld", res->status);
+		log_warn("cannot annotate issuer", "issuer", iss->key, "http_status", code, "error",
+		         res->message);
+		break;
+	}
+	issuers_ready(iss);
+}
+
+/*
+ * --renew-on-ca-change: the CA certificate of this check against the one
+ * the issuer's annotation records. The first one seen is recorded; a
+ * different one (a new spec.arn, or the CA renewed in place) is recorded
+ * together with KUBE_RENEW_BEFORE_ANNOTATION set to now, which has
+ * handlers/renew.c renew everything issued before.
+ */
+static void
+issuers_on_ca_certificate(const struct aws_pca_result *res, void *arg)
+{
+	struct issuer *iss = arg;
+	const char *keys[2] = {KUBE_CA_FINGERPRINT_ANNOTATION, KUBE_RENEW_BEFORE_ANNOTATION};
+	const char *values[2];
+	char fp[65], now[40], *msg;
+	int changed;
+
+	iss->pcall = NULL;
+	if (res->err != AWS_OK || issuers_ca_fingerprint(iss->obj->arn, res->certificate, fp) != 0) {
+		log_warn("cannot read the CA certificate, so a change of CA is not looked for this "
+		         "time",
+		         "issuer", iss->key, "error",
+		         res->err != AWS_OK ? res->message : "the answer holds no certificate");
+		issuers_ready(iss);
+		return;
+	}
+	if (iss->obj->ca_fingerprint != NULL && strcmp(iss->obj->ca_fingerprint, fp) == 0) {
+		issuers_ready(iss);
+		return;
+	}
+	changed = iss->obj->ca_fingerprint != NULL;
+	timefmt_format(clock_wall_ms(), 0, now, sizeof now);
+	values[0] = fp;
+	values[1] = now;
+	if (changed) {
+		msg = xasprintf("The certificate authority changed (%s): every Certificate of this "
+		                "issuer issued before %s will be renewed",
+		                iss->obj->arn, now);
+		log_info("issuer CA changed", "issuer", iss->key, "arn", iss->obj->arn, "renew_before",
+		         now);
+		notify_event(iss->ctl->opts.events, issuer_kind(iss), iss->obj->namespace,
+		             iss->obj->name, iss->obj->uid, 0, "CAChanged", msg);
+		free(msg);
+	}
+	iss->write = iss->ctl->io.issuer_annotate(iss->ctl->io.ctx, iss->obj, keys, values,
+	                                          changed ? 2 : 1, issuers_on_ca_annotated, iss);
 }
 
 static void
@@ -205,9 +367,12 @@ issuers_on_describe(const struct aws_pca_result *res, void *arg)
 	iss->signing_algorithm = xstrdup(
 	    res->ca_signing_algorithm != NULL ? res->ca_signing_algorithm : "SHA256WITHRSA");
 	iss->ca_not_after_ms = res->ca_not_after * 1000;
-	msg = issuers_ca_life_warning(iss);
-	issuers_verdict(iss, ISSUER_READY, "Verified", msg != NULL ? msg : "Issuer verified");
-	free(msg);
+	if (iss->ctl->opts.renew_on_ca_change && !iss->ctl->ca_change_off) {
+		iss->pcall = iss->ctl->io.pca_get_ca_certificate(
+		    iss->ctl->io.ctx, iss->conn->pca, iss->obj->arn, issuers_on_ca_certificate, iss);
+		return;
+	}
+	issuers_ready(iss);
 }
 
 /* Hashes what the connection is built from, to notice a changed Secret or spec. */
@@ -486,6 +651,15 @@ issuers_check(struct workq *q, const char *key, void *arg)
 	}
 	iss->active = 1;
 	loop_hold();
+	if (iss->renewing_dirty && iss->verdict != ISSUER_UNKNOWN &&
+	    iss->checked_generation == iss->obj->generation && clock_mono_ms() < iss->next_check_ms) {
+		/* Only the Renewing condition changed: write it, check when due. */
+		struct kube_ready ready = {iss->verdict == ISSUER_READY, iss->reason, iss->message,
+		                           iss->checked_generation};
+
+		issuers_write_status(iss, &ready, WORKQ_AFTER, iss->next_check_ms - clock_mono_ms());
+		return;
+	}
 	if (iss->obj->invalid != NULL) {
 		issuers_verdict(iss, ISSUER_NOT_READY, "Validation", iss->obj->invalid);
 		return;

@@ -38,6 +38,10 @@ struct issuer {
 	struct kube_write *write;
 	struct aws_pca_call *pcall;
 	int active;         /* handed out by the work queue */
+	/* The Renewing condition to write (handlers/renew.c), its strings owned. */
+	int has_renewing, renewing_ok, renewing_dirty;
+	char *renewing_reason, *renewing_message;
+	uint64_t next_check_ms; /* mono: when the periodic check is due */
 	unsigned conflicts; /* status writes refused in a row because the object changed */
 };
 
@@ -49,6 +53,7 @@ struct issuers {
 	struct workq *queue;
 	int leader;
 	int stopped;
+	int ca_change_off; /* --renew-on-ca-change refused patch on issuers */
 };
 
 extern struct metric *issuers_m_checks;
@@ -61,6 +66,10 @@ void issuers_label(const struct issuer *iss, char *out, size_t size);
 void issuers_set_obj(struct issuer *iss, struct kube_issuer *ki);
 /* Ends an issuer at once: its calls are cancelled, its check reported done. */
 void issuers_remove(struct issuer *iss);
+/* The Renewing condition to write with the status, or NULL. */
+const struct kube_ready *issuers_renewing(const struct issuer *iss, struct kube_ready *buf);
+/* KUBE_CA_FINGERPRINT_ANNOTATION's value for a CA (issuers_check.c). */
+int issuers_ca_fingerprint(const char *arn, const char *pem, char out[65]);
 /* The work queue hands out an issuer: check it (issuers_check.c). */
 void issuers_check(struct workq *q, const char *key, void *arg);
 

@@ -480,7 +480,10 @@ kube_issuer_free(struct kube_issuer *iss)
 	free(iss->access_key_id_key);
 	free(iss->secret_access_key_key);
 	free(iss->session_token_key);
+	free(iss->renew_before);
+	free(iss->ca_fingerprint);
 	kube_condition_clear(&iss->ready);
+	kube_condition_clear(&iss->renewing);
 	free(iss->invalid);
 	free(iss);
 }
@@ -527,10 +530,11 @@ kube_dec_issuer_spec(struct kube_dec *k, int obj, struct kube_issuer *iss)
 static void *
 kube_issuer_decode_kind(const struct jtok *d, int obj, int cluster, char **cause)
 {
-	static const char *const types[] = {"Ready"};
+	static const char *const types[] = {"Ready", "Renewing"};
 	struct kube_dec k = {d, cluster ? "AWSPCAClusterIssuer" : "AWSPCAIssuer", NULL, NULL, NULL};
 	struct kube_issuer *iss = xcalloc(1, sizeof *iss);
-	struct kube_condition *const slots[] = {&iss->ready};
+	struct kube_condition *const slots[] = {&iss->ready, &iss->renewing};
+	int ann;
 
 	iss->cluster = cluster;
 	if (jtok_type(d, obj) != JTOK_OBJECT)
@@ -541,7 +545,15 @@ kube_issuer_decode_kind(const struct jtok *d, int obj, int cluster, char **cause
 		kube_issuer_free(iss);
 		return NULL;
 	}
-	kube_dec_conditions(&k, kube_dec_obj(&k, obj, "", "status"), types, slots, 1);
+	kube_dec_conditions(&k, kube_dec_obj(&k, obj, "", "status"), types, slots, 2);
+	ann = kube_dec_obj(&k, jtok_get(d, obj, "metadata"), "metadata", "annotations");
+	kube_dec_str(&k, ann, "metadata.annotations", KUBE_CA_FINGERPRINT_ANNOTATION,
+	             &iss->ca_fingerprint);
+	/* A bad time is the renewal controller's to report, not a bad issuer. */
+	kube_dec_str(&k, ann, "metadata.annotations", KUBE_RENEW_BEFORE_ANNOTATION,
+	             &iss->renew_before);
+	if (iss->renew_before != NULL && timefmt_parse(iss->renew_before, &iss->renew_before_ms) != 0)
+		iss->renew_before_ms = 0;
 	kube_dec_issuer_spec(&k, obj, iss);
 	kube_dec_finish(&k, &iss->invalid);
 	return iss;
@@ -615,6 +627,9 @@ kube_certificate_decode_tok(const struct jtok *d, int obj, char **cause)
 	kube_dec_time(&k, status, "status", "notAfter", &c->not_after_ms);
 	kube_dec_time(&k, status, "status", "renewalTime", &c->renewal_time_ms);
 	kube_dec_int(&k, status, "status", "revision", &c->revision);
+	kube_dec_time(&k, status, "status", "lastFailureTime", &c->last_failure_ms);
+	kube_dec_time(&k, jtok_get(d, obj, "metadata"), "metadata", "creationTimestamp",
+	              &c->created_ms);
 	if (status != -1)
 		kube_dec_conditions(&k, status, types, slots, 2);
 	kube_dec_finish(&k, &c->invalid);

@@ -22,6 +22,16 @@
  * stopped before it could record the ARN.
  */
 #define KUBE_ISSUE_STARTED_ANNOTATION "awspca.cert-manager.io/issue-started"
+/*
+ * On an issuer: renew every Certificate of it whose certificate was issued
+ * before this RFC 3339 time (handlers/renew.h).
+ */
+#define KUBE_RENEW_BEFORE_ANNOTATION "awspca.cert-manager.io/renew-certificates-issued-before"
+/*
+ * On an issuer, written by pca-issuer with --renew-on-ca-change: a digest of
+ * the CA's ARN and certificate at the last check, to notice a rotation.
+ */
+#define KUBE_CA_FINGERPRINT_ANNOTATION "awspca.cert-manager.io/ca-fingerprint"
 
 /* cert-manager's annotations on a CertificateRequest made for a Certificate. */
 #define KUBE_CERTIFICATE_NAME_ANNOTATION     "cert-manager.io/certificate-name"
@@ -95,7 +105,11 @@ struct kube_issuer {
 	char
 	    *secret_access_key_key; /* secretAccessKeySelector.key, default AWS_SECRET_ACCESS_KEY */
 	char *session_token_key;    /* sessionTokenSelector.key, default AWS_SESSION_TOKEN */
-	struct kube_condition ready;
+	/* KUBE_RENEW_BEFORE_ANNOTATION: the raw value, and as Unix ms (0 if absent or bad). */
+	char *renew_before;
+	int64_t renew_before_ms;
+	char *ca_fingerprint; /* KUBE_CA_FINGERPRINT_ANNOTATION, or NULL */
+	struct kube_condition ready, renewing;
 	char *invalid; /* a spec field that cannot be read, or NULL; as kube_cr's */
 };
 
@@ -112,6 +126,8 @@ struct kube_certificate {
 	int64_t not_after_ms;    /* status.notAfter */
 	int64_t renewal_time_ms; /* status.renewalTime */
 	int64_t revision;        /* status.revision; 0 when unset */
+	int64_t created_ms;      /* metadata.creationTimestamp */
+	int64_t last_failure_ms; /* status.lastFailureTime */
 	struct kube_condition ready, issuing;
 	char *invalid; /* as kube_cr's */
 };

@@ -30,6 +30,7 @@ enum kube_write_kind {
 	KUBE_WRITE_ANNOTATE,
 	KUBE_WRITE_CR_STATUS,
 	KUBE_WRITE_ISSUER_STATUS,
+	KUBE_WRITE_ISSUER_ANNOTATE,
 };
 
 enum kube_write_state {
@@ -312,31 +313,43 @@ kube_ready_differs(const struct kube_condition *prev, const struct kube_ready *r
 	       prev->observed_generation != ready->observed_generation;
 }
 
-/* Writes the conditions list holding the one Ready condition. */
+/* One condition of type; the transition time moves only when the status does. */
 static void
-kube_write_conditions(struct jenc *e, const struct kube_condition *prev,
-                      const struct kube_ready *ready, int64_t now_ms)
+kube_write_condition(struct jenc *e, const char *type, const struct kube_condition *prev,
+                     const struct kube_ready *c, const char *now)
 {
-	enum kube_cond want = ready->ok ? KUBE_COND_TRUE : KUBE_COND_FALSE;
-	char now[32], *message = secrets_scrub(ready->message != NULL ? ready->message : "");
+	enum kube_cond want = c->ok ? KUBE_COND_TRUE : KUBE_COND_FALSE;
+	char *message = secrets_scrub(c->message != NULL ? c->message : "");
 
-	timefmt_format(now_ms, 0, now, sizeof now);
-	jenc_key(e, "conditions");
-	jenc_arr_open(e);
 	jenc_obj_open(e);
-	jenc_kv_str(e, "type", "Ready");
-	jenc_kv_str(e, "status", ready->ok ? "True" : "False");
-	jenc_kv_str(e, "reason", ready->reason);
+	jenc_kv_str(e, "type", type);
+	jenc_kv_str(e, "status", c->ok ? "True" : "False");
+	jenc_kv_str(e, "reason", c->reason);
 	jenc_kv_str(e, "message", message);
 	free(message);
-	/* The transition time moves only when the status does. */
 	if (prev != NULL && prev->status == want && prev->last_transition_time != NULL)
 		jenc_kv_str(e, "lastTransitionTime", prev->last_transition_time);
 	else
 		jenc_kv_str(e, "lastTransitionTime", now);
-	if (ready->observed_generation != 0)
-		jenc_kv_int(e, "observedGeneration", ready->observed_generation);
+	if (c->observed_generation != 0)
+		jenc_kv_int(e, "observedGeneration", c->observed_generation);
 	jenc_obj_close(e);
+}
+
+/* Writes the conditions list: Ready, and Renewing when given. */
+static void
+kube_write_conditions(struct jenc *e, const struct kube_condition *prev,
+                      const struct kube_ready *ready, const struct kube_condition *prev_renewing,
+                      const struct kube_ready *renewing, int64_t now_ms)
+{
+	char now[32];
+
+	timefmt_format(now_ms, 0, now, sizeof now);
+	jenc_key(e, "conditions");
+	jenc_arr_open(e);
+	kube_write_condition(e, "Ready", prev, ready, now);
+	if (renewing != NULL)
+		kube_write_condition(e, "Renewing", prev_renewing, renewing, now);
 	jenc_arr_close(e);
 }
 
@@ -362,7 +375,8 @@ kube_write_head(struct jenc *e, const char *api_version, const char *kind, const
 
 void
 kube_write_issuer_status_body(struct buf *out, const struct kube_issuer *iss,
-                              const struct kube_ready *ready, int64_t now_ms)
+                              const struct kube_ready *ready, const struct kube_ready *renewing,
+                              int64_t now_ms)
 {
 	struct jenc e;
 
@@ -372,7 +386,7 @@ kube_write_issuer_status_body(struct buf *out, const struct kube_issuer *iss,
 	    iss->cluster ? NULL : iss->namespace, iss->name, iss->uid, iss->resource_version);
 	jenc_key(&e, "status");
 	jenc_obj_open(&e);
-	kube_write_conditions(&e, &iss->ready, ready, now_ms);
+	kube_write_conditions(&e, &iss->ready, ready, &iss->renewing, renewing, now_ms);
 	jenc_obj_close(&e);
 	jenc_obj_close(&e);
 }
@@ -401,7 +415,7 @@ kube_write_cr_status_body(struct buf *out, const struct kube_cr *cr, const struc
 	                cr->uid, cr->resource_version);
 	jenc_key(&e, "status");
 	jenc_obj_open(&e);
-	kube_write_conditions(&e, &cr->ready, ready, now_ms);
+	kube_write_conditions(&e, &cr->ready, ready, NULL, NULL, now_ms);
 	if (res != NULL && res->certificate != NULL)
 		kube_write_b64(&e, "certificate", res->certificate);
 	if (res != NULL && res->ca != NULL)
@@ -517,6 +531,37 @@ kube_write_cr_annotate(struct kube_client *c, const struct kube_cr *cr, const ch
 	return w;
 }
 
+struct kube_write *
+kube_write_issuer_annotate(struct kube_client *c, const struct kube_issuer *iss,
+                           const char *const *keys, const char *const *values, size_t n,
+                           kube_write_cb cb, void *arg)
+{
+	struct kube_write *w =
+	    kube_write_new(c, KUBE_WRITE_ISSUER_ANNOTATE,
+	                   iss->cluster ? &kube_type_cluster_issuer : &kube_type_issuer,
+	                   iss->namespace, iss->name, iss->uid, cb, arg);
+	struct jenc e;
+	size_t i;
+
+	/* A merge patch carrying the uid: the API server refuses it for a namesake. */
+	jenc_init(&e, &w->body);
+	jenc_obj_open(&e);
+	jenc_key(&e, "metadata");
+	jenc_obj_open(&e);
+	jenc_kv_str(&e, "uid", iss->uid);
+	jenc_key(&e, "annotations");
+	jenc_obj_open(&e);
+	for (i = 0; i < n; i++)
+		jenc_kv_str(&e, keys[i], values[i]);
+	jenc_obj_close(&e);
+	jenc_obj_close(&e);
+	jenc_obj_close(&e);
+	w->state = KUBE_WRITE_PATCHING;
+	w->call = kube_client_patch(c, w->path, KUBE_PATCH_MERGE, w->body.p, w->body.len, NULL, 0,
+	                            kube_write_on_answer, w);
+	return w;
+}
+
 /* Sends an apply body to the object's status. */
 static struct kube_write *
 kube_write_apply_status(struct kube_write *w)
@@ -544,13 +589,14 @@ kube_write_cr_status(struct kube_client *c, const struct kube_cr *cr,
 
 struct kube_write *
 kube_write_issuer_status(struct kube_client *c, const struct kube_issuer *iss,
-                         const struct kube_ready *ready, kube_write_cb cb, void *arg)
+                         const struct kube_ready *ready, const struct kube_ready *renewing,
+                         kube_write_cb cb, void *arg)
 {
 	struct kube_write *w =
 	    kube_write_new(c, KUBE_WRITE_ISSUER_STATUS,
 	                   iss->cluster ? &kube_type_cluster_issuer : &kube_type_issuer,
 	                   iss->namespace, iss->name, iss->uid, cb, arg);
 
-	kube_write_issuer_status_body(&w->body, iss, ready, clock_wall_ms());
+	kube_write_issuer_status_body(&w->body, iss, ready, renewing, clock_wall_ms());
 	return kube_write_apply_status(w);
 }

@@ -1,7 +1,7 @@
 /*
  * The writes the controllers make, typed: an annotation on a
  * CertificateRequest, the status of a CertificateRequest, the status of an
- * issuer. Each write
+ * issuer, annotations on an issuer. Each write
  *
  *   - belongs to one object and is conditional on it: the body carries the
  *     object's metadata.uid, so it can never land on a namesake created
@@ -38,6 +38,7 @@
 #ifndef PCA_KUBE_WRITE_H
 #define PCA_KUBE_WRITE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/buf.h"
@@ -98,10 +99,23 @@ struct kube_write *kube_write_cr_status(struct kube_client *c, const struct kube
                                         const struct kube_ready *ready,
                                         const struct kube_cr_result *res, kube_write_cb cb,
                                         void *arg);
-/* Applies the Ready condition to an issuer's status. */
+/*
+ * Applies an issuer's status: the Ready condition and, when renewing is not
+ * NULL, the Renewing condition of a bulk renewal (handlers/renew.h). The
+ * conditions list of the issuer CRDs is atomic, so every write carries both.
+ */
 struct kube_write *kube_write_issuer_status(struct kube_client *c, const struct kube_issuer *iss,
-                                            const struct kube_ready *ready, kube_write_cb cb,
+                                            const struct kube_ready *ready,
+                                            const struct kube_ready *renewing, kube_write_cb cb,
                                             void *arg);
+/*
+ * Sets n annotations (keys[i] = values[i]) on an issuer with one merge
+ * patch of the object. Needs patch on the issuer kind; a 403 is
+ * KUBE_WRITE_FORBIDDEN (no fallback).
+ */
+struct kube_write *kube_write_issuer_annotate(struct kube_client *c, const struct kube_issuer *iss,
+                                              const char *const *keys, const char *const *values,
+                                              size_t n, kube_write_cb cb, void *arg);
 void kube_write_cancel(struct kube_write *w);
 
 /*
@@ -114,7 +128,8 @@ void kube_write_cr_status_body(struct buf *out, const struct kube_cr *cr,
                                const struct kube_ready *ready, const struct kube_cr_result *res,
                                int64_t now_ms);
 void kube_write_issuer_status_body(struct buf *out, const struct kube_issuer *iss,
-                                   const struct kube_ready *ready, int64_t now_ms);
+                                   const struct kube_ready *ready,
+                                   const struct kube_ready *renewing, int64_t now_ms);
 int kube_write_set_annotation(struct buf *out, const char *json, size_t len, const char *key,
                               const char *value);
 

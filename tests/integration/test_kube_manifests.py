@@ -366,14 +366,16 @@ class RBACTest(ManifestTest):
         for verb in ("delete", "create", "update", "deletecollection"):
             self.assert_cannot(ISSUER_SA, verb, cr, "-n", TEAM)
 
-    def test_certificates_read_only(self):
+    def test_certificates_read_and_renew_only(self):
         cert = "certificates.cert-manager.io"
         for verb in ("get", "list", "watch"):
             self.assert_can(ISSUER_SA, verb, cert, "-n", TEAM)
         self.assert_can(ISSUER_SA, "watch", cert, "--all-namespaces")
         for verb in ("create", "update", "patch", "delete"):
             self.assert_cannot(ISSUER_SA, verb, cert, "-n", TEAM)
-        self.assert_cannot(ISSUER_SA, "update", cert, "--subresource=status", "-n", TEAM)
+        # Asking for a renewal as cmctl does: an update of the status.
+        self.assert_can(ISSUER_SA, "update", cert, "--subresource=status", "-n", TEAM)
+        self.assert_cannot(ISSUER_SA, "patch", cert, "--subresource=status", "-n", TEAM)
 
     def test_issuers(self):
         for res, ns in (("awspcaissuers." + GROUP, ["-n", TEAM]),
@@ -383,7 +385,9 @@ class RBACTest(ManifestTest):
             for verb in ("patch", "update"):
                 self.assert_can(ISSUER_SA, verb, res, "--subresource=status",
                                 *ns)
-            for verb in ("create", "update", "patch", "delete"):
+            # patch: the annotations of --renew-on-ca-change only.
+            self.assert_can(ISSUER_SA, "patch", res, *ns)
+            for verb in ("create", "update", "delete"):
                 self.assert_cannot(ISSUER_SA, verb, res, *ns)
 
     def test_events_and_leases(self):

@@ -35,10 +35,13 @@ enum fk_kind {
 	FK_ISSUE,
 	FK_GET,
 	FK_DESCRIBE,
+	FK_ISSUER_ANNOTATE,
+	FK_GET_CA,
 };
 
-static const char *const fk_kind_names[] = {"annotate", "cr_status", "issuer_status", "secret",
-                                            "issue",    "get",       "describe"};
+static const char *const fk_kind_names[] = {
+    "annotate", "cr_status", "issuer_status",   "secret", "issue",
+    "get",      "describe",  "issuer_annotate", "get_ca"};
 
 /* One call a controller made, waiting for the test's answer. */
 struct fk_call {
@@ -49,6 +52,7 @@ struct fk_call {
 	char uid[64];    /* of the object written */
 	char value[512]; /* annotation key=value, or the Ready reason written */
 	int ok;          /* the Ready status written */
+	char renewing[512]; /* issuer status: "<status> <reason>: <message>" of Renewing, or "" */
 	int has_certificate, failure_time;
 	struct fk_call *next;
 };
@@ -291,7 +295,7 @@ fk_answer_write(struct fk_call *c, enum kube_write_err err, const char *obj_json
 	res.status = err == KUBE_WRITE_OK ? 200 : err == KUBE_WRITE_GONE ? 404 : 409;
 	res.message = err == KUBE_WRITE_OK ? "" : "refused by the test";
 	if (obj_json != NULL) {
-		if (c->kind == FK_ISSUER_STATUS) {
+		if (c->kind == FK_ISSUER_STATUS || c->kind == FK_ISSUER_ANNOTATE) {
 			struct kube_issuer *iss = NULL;
 
 			(void)kube_issuer_decode(obj_json, strlen(obj_json), cluster, &iss, &cause);
@@ -307,7 +311,7 @@ fk_answer_write(struct fk_call *c, enum kube_write_err err, const char *obj_json
 	res.obj = obj;
 	((kube_write_cb)c->cb)(&res, c->arg);
 	if (res.obj != NULL) {
-		if (c->kind == FK_ISSUER_STATUS)
+		if (c->kind == FK_ISSUER_STATUS || c->kind == FK_ISSUER_ANNOTATE)
 			kube_issuer_free(res.obj);
 		else
 			kube_cr_free(res.obj);
@@ -413,7 +417,7 @@ fk_cr_status(void *ctx, const struct kube_cr *cr, const struct kube_ready *ready
 
 FK_FN struct kube_write *
 fk_issuer_status(void *ctx, const struct kube_issuer *iss, const struct kube_ready *ready,
-                 kube_write_cb cb, void *arg)
+                 const struct kube_ready *renewing, kube_write_cb cb, void *arg)
 {
 	struct fk_call *c = fk_new(FK_ISSUER_STATUS, (void *)cb, arg);
 
@@ -422,6 +426,9 @@ fk_issuer_status(void *ctx, const struct kube_issuer *iss, const struct kube_rea
 	snprintf(c->uid, sizeof c->uid, "%s", iss->uid);
 	snprintf(c->value, sizeof c->value, "%s", ready->reason);
 	c->ok = ready->ok;
+	if (renewing != NULL)
+		snprintf(c->renewing, sizeof c->renewing, "%s %s: %s",
+		         renewing->ok ? "True" : "False", renewing->reason, renewing->message);
 	return (struct kube_write *)c;
 }
 
@@ -493,6 +500,34 @@ fk_pca_describe(void *ctx, struct aws_pca *pca, const char *ca_arn, aws_pca_cb c
 	return (struct aws_pca_call *)c;
 }
 
+/* value: the annotations as "k=v;k=v;" */
+FK_FN struct kube_write *
+fk_issuer_annotate(void *ctx, const struct kube_issuer *iss, const char *const *keys,
+                   const char *const *values, size_t n, kube_write_cb cb, void *arg)
+{
+	struct fk_call *c = fk_new(FK_ISSUER_ANNOTATE, (void *)cb, arg);
+	size_t i, len = 0;
+
+	(void)ctx;
+	snprintf(c->key, sizeof c->key, "%s/%s", iss->namespace, iss->name);
+	snprintf(c->uid, sizeof c->uid, "%s", iss->uid);
+	for (i = 0; i < n && len < sizeof c->value; i++)
+		len += (size_t)snprintf(c->value + len, sizeof c->value - len, "%s=%s;", keys[i],
+		                        values[i]);
+	return (struct kube_write *)c;
+}
+
+FK_FN struct aws_pca_call *
+fk_pca_get_ca(void *ctx, struct aws_pca *pca, const char *ca_arn, aws_pca_cb cb, void *arg)
+{
+	struct fk_call *c = fk_new(FK_GET_CA, (void *)cb, arg);
+
+	(void)ctx;
+	(void)pca;
+	snprintf(c->value, sizeof c->value, "%s", ca_arn);
+	return (struct aws_pca_call *)c;
+}
+
 FK_FN void
 fk_pca_cancel(void *ctx, struct aws_pca_call *call)
 {
@@ -500,10 +535,10 @@ fk_pca_cancel(void *ctx, struct aws_pca_call *call)
 }
 
 static const struct ctl_io fk_io = {
-    fk_cr_annotate,  fk_cr_status,   fk_issuer_status,
-    fk_write_cancel, fk_secret_read, fk_secret_cancel,
-    fk_pca_issue,    fk_pca_get,     fk_pca_describe,
-    fk_pca_cancel,   NULL,
+    fk_cr_annotate,  fk_cr_status,       fk_issuer_status, fk_issuer_annotate,
+    fk_write_cancel, fk_secret_read,     fk_secret_cancel, fk_pca_issue,
+    fk_pca_get,      fk_pca_describe,    fk_pca_get_ca,    fk_pca_cancel,
+    NULL,
 };
 
 #endif

@@ -4,15 +4,22 @@
  * SecretNotFound, AmbientCredentialsDisabled, SecretNamespaceForbidden,
  * AuthFailed, CANotActive), an outage that keeps a verified issuer signing,
  * a status write refused because the object changed, an issuer deleted
- * while its check is in flight, and the Go issuer's fallback from a missing
- * AWSPCAIssuer to the AWSPCAClusterIssuer of that name.
+ * while its check is in flight, the Go issuer's fallback from a missing
+ * AWSPCAIssuer to the AWSPCAClusterIssuer of that name, and
+ * --renew-on-ca-change recording the CA and noticing its change.
  */
+#include <string.h>
+
 #include <event2/event.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "aws/creds.h"
 #include "core/clock.h"
 #include "core/loop.h"
 #include "handlers/issuers.h"
+#include "handlers/issuers_impl.h"
 #include "fakeio.h"
 #include "testutil.h"
 
@@ -43,6 +50,8 @@ on_change(const char *key, void *arg)
 	snprintf(last_change, sizeof last_change, "%s", key);
 }
 
+static int renew_on_ca_change;
+
 static void
 setup(int allow_secret_namespace)
 {
@@ -55,6 +64,7 @@ setup(int allow_secret_namespace)
 	o.recheck_ms = 300000;
 	o.cluster_issuer_ambient_credentials = 1;
 	o.allow_secret_namespace = allow_secret_namespace;
+	o.renew_on_ca_change = renew_on_ca_change;
 	o.on_change = on_change;
 	issuers = issuers_create(&o);
 	issuers_set_leader(issuers, 1);
@@ -303,6 +313,149 @@ test_deleted_mid_check(void)
 	teardown();
 }
 
+/* A self-signed CA certificate, PEM, made here. */
+static char *
+ca_pem(const char *cn)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	X509_NAME *n = X509_NAME_new();
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *p, *out;
+	long len;
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_subject_name(x, n);
+	X509_set_issuer_name(x, n);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, key);
+	X509_sign(x, key, EVP_sha256());
+	PEM_write_bio_X509(bio, x);
+	len = BIO_get_mem_data(bio, &p);
+	out = strndup(p, (size_t)len);
+	BIO_free(bio);
+	X509_NAME_free(n);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return out;
+}
+
+/* The issuer object as the API server answers an annotate: the annotations set. */
+static char *
+annotated_json(const char *ns, const char *name, const char *uid, const char *fp,
+               const char *renew_before)
+{
+	char *json = fk_issuer_json(ns, name, uid, ++fk_rv, CA_ARN, NULL, "creds", 1);
+	const char *at = strstr(json, "\"metadata\":{") + 12;
+	char *out;
+
+	out = xasprintf("%.*s\"annotations\":{\"" KUBE_CA_FINGERPRINT_ANNOTATION "\":\"%s\"%s%s%s},%s",
+	                (int)(at - json), json, fp,
+	                renew_before != NULL ? ",\"" KUBE_RENEW_BEFORE_ANNOTATION "\":\"" : "",
+	                renew_before != NULL ? renew_before : "", renew_before != NULL ? "\"" : "",
+	                at);
+	free(json);
+	return out;
+}
+
+/* One check's DescribeCertificateAuthority and GetCertificateAuthorityCertificate. */
+static void
+answer_check(const char *pem)
+{
+	struct fk_call *c;
+	struct aws_pca_result r;
+
+	answer_describe(AWS_OK, "", "ACTIVE");
+	if ((c = expect(FK_GET_CA)) == NULL)
+		return;
+	CHECK_STR(c->value, CA_ARN);
+	r = fk_pca_result(AWS_OK, "");
+	r.certificate = pem;
+	fk_answer_pca(c, &r);
+}
+
+static void
+test_ca_change(void)
+{
+	char *first = ca_pem("CA one"), *second = ca_pem("CA two"), fp1[65], fp2[65], want[512];
+	char *json;
+	struct fk_call *c;
+
+	renew_on_ca_change = 1;
+	setup(0);
+	CHECK_INT(issuers_ca_fingerprint(CA_ARN, first, fp1), 0);
+	CHECK_INT(issuers_ca_fingerprint(CA_ARN, second, fp2), 0);
+	CHECK(strcmp(fp1, fp2) != 0);
+	CHECK_INT(issuers_ca_fingerprint(CA_ARN, "not a certificate", fp2), -1);
+	CHECK_INT(issuers_ca_fingerprint(CA_ARN, second, fp2), 0);
+	/* Another ARN, the same certificate: another fingerprint. */
+	CHECK_INT(issuers_ca_fingerprint(CA_ARN "-2", first, want), 0);
+	CHECK(strcmp(fp1, want) != 0);
+
+	/* The first CA seen is recorded, nothing renewed. */
+	feed("ADDED", NS, "pca", "u-1", 1, NULL, "creds");
+	if ((c = expect(FK_SECRET)) == NULL)
+		goto out;
+	fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
+	answer_check(first);
+	if ((c = expect(FK_ISSUER_ANNOTATE)) == NULL)
+		goto out;
+	snprintf(want, sizeof want, KUBE_CA_FINGERPRINT_ANNOTATION "=%s;", fp1);
+	CHECK_STR(c->value, want);
+	CHECK_STR(c->uid, "u-1");
+	json = annotated_json(NS, "pca", "u-1", fp1, NULL);
+	fk_answer_write(c, KUBE_WRITE_OK, json, 0);
+	free(json);
+	settle();
+	CHECK_STR(written_reason(), "Verified");
+
+	/* The same CA at the next check: nothing written. */
+	advance(300000);
+	if ((c = expect(FK_SECRET)) == NULL)
+		goto out;
+	fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
+	answer_check(first);
+	CHECK(fk_pending(FK_ISSUER_ANNOTATE) == NULL);
+	/* (The stand-in's answer to the annotate had no status: it is written again.) */
+	if ((c = fk_pending(FK_ISSUER_STATUS)) != NULL)
+		fk_answer_write(c, KUBE_WRITE_OK, NULL, 0);
+	settle();
+
+	/* Renewed in place: recorded, and everything issued before now is renewed. */
+	advance(300000);
+	if ((c = expect(FK_SECRET)) == NULL)
+		goto out;
+	fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
+	answer_check(second);
+	if ((c = expect(FK_ISSUER_ANNOTATE)) == NULL)
+		goto out;
+	snprintf(want, sizeof want,
+	         KUBE_CA_FINGERPRINT_ANNOTATION "=%s;" KUBE_RENEW_BEFORE_ANNOTATION
+	                                        "=2026-01-01T00:15:01Z;",
+	         fp2);
+	CHECK_STR(c->value, want);
+	/* Refused by the role: the feature turns itself off, the issuer stays Ready. */
+	fk_answer_write(c, KUBE_WRITE_FORBIDDEN, NULL, 0);
+	settle();
+	CHECK_INT(view("AWSPCAIssuer/" NS "/pca").verdict, ISSUER_READY);
+	if ((c = fk_pending(FK_ISSUER_STATUS)) != NULL)
+		fk_answer_write(c, KUBE_WRITE_OK, NULL, 0);
+	advance(300000);
+	if ((c = expect(FK_SECRET)) == NULL)
+		goto out;
+	fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
+	answer_describe(AWS_OK, "", "ACTIVE");
+	CHECK(fk_pending(FK_GET_CA) == NULL);
+out:
+	teardown();
+	renew_on_ca_change = 0;
+	free(first);
+	free(second);
+}
+
 int
 main(void)
 {
@@ -316,6 +469,7 @@ main(void)
 	TEST(test_outage_keeps_ready);
 	TEST(test_changed_during_status_write);
 	TEST(test_deleted_mid_check);
+	TEST(test_ca_change);
 	clock_set_fake(NULL, NULL);
 	loop_free();
 	return test_done();
