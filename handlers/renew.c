@@ -120,6 +120,18 @@ renew_pace(struct renew *r, const char *key)
 	return p;
 }
 
+int
+renew_pace_take(struct renew *r, struct renew_pace *p)
+{
+	uint64_t wait = ratelimit_bucket_take(&p->bucket, clock_mono_ms());
+
+	if (wait == 0)
+		return 1;
+	if (wait < r->wait_ms)
+		r->wait_ms = wait;
+	return 0;
+}
+
 static void
 renew_event(struct renew_job *j, int warning, const char *reason, const char *message)
 {
@@ -394,7 +406,7 @@ renew_job_step(struct renew_job *j)
 			j->next++;
 			continue;
 		}
-		if (ratelimit_bucket_take(&p->bucket, clock_mono_ms()) != 0)
+		if (!renew_pace_take(r, p))
 			return;
 		j->next++;
 		j->waiting = j->waiting > 0 ? j->waiting - 1 : 0;
@@ -508,6 +520,7 @@ renew_run(struct renew *r)
 	void *v;
 	uint64_t now = clock_mono_ms();
 
+	r->wait_ms = RENEW_TICK_MS;
 	if (!r->leader || r->stopped)
 		return;
 	if (certs_denied(r->o.certs)) {
@@ -553,9 +566,8 @@ renew_on_timer(evutil_socket_t fd, short what, void *arg)
 static void
 renew_arm(struct renew *r)
 {
-	/* Twice per token at the pace, so that the pace is kept, at most every 200 ms. */
-	double ms = 500.0 / r->o.rate;
-	struct timeval tv = {0, (ms > RENEW_TICK_MS ? RENEW_TICK_MS : ms < 5 ? 5 : (long)ms) * 1000};
+	/* When the next token is due, else the tick. */
+	struct timeval tv = {0, (long)r->wait_ms * 1000};
 
 	if (r->timer == NULL || !r->leader || r->stopped ||
 	    (smap_count(r->jobs) == 0 && r->o.spread_ms == 0)) {
@@ -598,6 +610,7 @@ renew_create(const struct renew_opts *opts)
 	r->jobs = smap_create();
 	r->paces = smap_create();
 	r->spread = smap_create();
+	r->wait_ms = RENEW_TICK_MS;
 	if (loop_base() != NULL)
 		r->timer = evtimer_new(loop_base(), renew_on_timer, r);
 	if (renew_m_certs == NULL) {

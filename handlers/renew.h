@@ -26,9 +26,12 @@
  * Spreading (spread_ms > 0). Certificates of our issuers whose renewalTime
  * falls close together are renewed early, never late, so that renewals per
  * (account, region) stay at `rate`: slots are planned backwards from each
- * renewalTime at that rate (latest first), and a Certificate whose slot
- * comes before its renewalTime, and not more than spread_ms before it, is
- * renewed at its slot. The others are left to cert-manager.
+ * renewalTime at that rate (latest first). The latest Certificate of a herd,
+ * and one with no other close to it, keep their renewalTime: cert-manager
+ * renews them. The others get slots at least two seconds before their
+ * renewalTime, so that cert-manager does not race them, and are renewed at
+ * their slot if it is not more than spread_ms early; else they are left to
+ * cert-manager too.
  *
  * Needs the Certificate tracker (handlers/certs.h) and update on
  * certificates/status; without it both are off, with one log line,

@@ -46,12 +46,25 @@ struct renew {
 	struct renew_call *calls;
 	struct event *timer;
 	uint64_t planned_ms;
+	uint64_t wait_ms; /* until the timer runs again: a token's wait, at most RENEW_TICK_MS */
 	int leader, stopped, forbidden;
 };
 
+/* How long before its renewalTime a spread Certificate is asked for at the latest. */
+#define RENEW_SPREAD_LEAD_MS 2000
+
+/*
+ * The slot of the next Certificate of a herd planned latest first: prev is the
+ * slot planned before it (INT64_MAX for the first), due its renewalTime, gap
+ * the time between two triggers at the pace. A slot equal to due is left to
+ * cert-manager.
+ */
+int64_t renew_spread_slot(int64_t prev, int64_t due, int64_t gap);
 /* "account/region" of a CA ARN, for pacing; a new string. */
 char *renew_pace_key_of(const char *arn);
 struct renew_pace *renew_pace(struct renew *r, const char *key);
+/* Takes a token of the pace, or returns 0 and has the timer run when one is due. */
+int renew_pace_take(struct renew *r, struct renew_pace *p);
 /* Asks cert-manager to renew Certificate key (ns/name); j is NULL for spreading. */
 void renew_trigger(struct renew *r, struct renew_job *j, const char *key, const char *message);
 

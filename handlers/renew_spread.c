@@ -1,9 +1,11 @@
 /*
  * Spreading renewal herds: every second, the Certificates of our issuers
  * whose renewalTime comes within twice the spread are planned backwards from
- * their renewalTimes at the pace of their (account, region), latest first;
- * those whose slot comes before their renewalTime are asked for at their
- * slot, one token of the pace each, never more than the spread early.
+ * their renewalTimes at the pace of their (account, region), latest first.
+ * The latest of a herd keeps its renewalTime (cert-manager renews it); the
+ * others are given slots at least RENEW_SPREAD_LEAD_MS before their
+ * renewalTime, so that cert-manager does not race them, and are asked for at
+ * their slot, one token of the pace each, never more than the spread early.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +81,16 @@ renew_spread_one(const struct certs_item *it, void *arg)
 	h->due[h->n++] = it->renewal_ms;
 }
 
+int64_t
+renew_spread_slot(int64_t prev, int64_t due, int64_t gap)
+{
+	if (prev == INT64_MAX || due < prev - gap)
+		return due; /* alone, or the latest of a herd */
+	if (prev - gap > due - RENEW_SPREAD_LEAD_MS)
+		return due - RENEW_SPREAD_LEAD_MS;
+	return prev - gap;
+}
+
 static int
 renew_due_cmp(const void *a, const void *b, void *arg)
 {
@@ -113,7 +125,7 @@ renew_spread_herd(struct renew_plan *p, const char *pace_key, struct renew_herd 
 	for (i = 0; i < h->n; i++) {
 		k = order[i];
 		due = h->due[k];
-		slot = slot == INT64_MAX || due < slot - gap ? due : slot - gap;
+		slot = renew_spread_slot(slot, due, gap);
 		if (slot >= due || slot > p->now + 1000)
 			continue; /* on time (cert-manager's), or not within the next second */
 		asked = smap_get(r->spread, h->keys[k]);
@@ -215,15 +227,18 @@ renew_spread_step(struct renew *r)
 
 	while (r->next_slot < r->nslots) {
 		s = &r->slots[r->next_slot];
-		if (s->slot > now)
+		if (s->slot > now) {
+			if ((uint64_t)(s->slot - now) < r->wait_ms)
+				r->wait_ms = (uint64_t)(s->slot - now);
 			return;
+		}
 		if (s->due - now > r->o.spread_ms || !certs_get(r->o.certs, s->key, &it) ||
 		    it.issuing || it.renewal_ms != s->due) {
 			/* Too early still (planned again in a second), or changed meanwhile. */
 			r->next_slot++;
 			continue;
 		}
-		if (ratelimit_bucket_take(&renew_pace(r, s->pace_key)->bucket, clock_mono_ms()) != 0)
+		if (!renew_pace_take(r, renew_pace(r, s->pace_key)))
 			return;
 		r->next_slot++;
 		if ((asked = smap_get(r->spread, s->key)) == NULL) {

@@ -303,14 +303,18 @@ class CRDTest(ManifestTest):
         obj["status"] = {"conditions": [{
             "type": "Ready", "status": "False", "reason": "CANotFound",
             "message": "DescribeCertificateAuthority: no such CA",
+            "lastTransitionTime": "2024-01-01T00:00:00Z"}, {
+            "type": "Renewing", "status": "True", "reason": "Renewing",
+            "message": "12 of 40 renewed, 0 failed; 4 being renewed now",
             "lastTransitionTime": "2024-01-01T00:00:00Z"}]}
         CLUSTER.api_ok("PUT", path + "/" + name + "/status", json=obj)
         out = CLUSTER.kubectl("get", kind, name, *namespace_args).stdout
         header, row = out.splitlines()[:2]
         self.assertEqual(header.split(),
-                         ["NAME", "READY", "REASON", "CA", "ARN", "AGE"], out)
+                         ["NAME", "READY", "REASON", "CA", "ARN", "RENEWING", "AGE"], out)
         self.assertEqual(row.split()[:4], [name, "False", "CANotFound", ARN],
                          out)
+        self.assertIn("12 of 40 renewed, 0 failed; 4 being renewed now", row)
         wide = CLUSTER.kubectl("get", kind, name, "-o", "wide",
                                *namespace_args).stdout
         self.assertIn("MESSAGE", wide.splitlines()[0])
