@@ -10,6 +10,7 @@
  * be writing: the process stops its writers and exits 1 at once, as
  * controller-runtime does, and Kubernetes restarts it as a follower.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -272,6 +273,17 @@ app_create(const struct config *cfg, struct app **out, char **cause)
 	              ? cfg->bulk_renewal_rate
 	              : cfg->aws_rate_limits[AWS_PCA_ISSUE_CERTIFICATE] / 2.0;
 	ro.spread_ms = (int64_t)cfg->renewal_spread_ms;
+	if (!cfg->disable_client_side_rate_limiting &&
+	    ro.rate * RENEW_KUBE_REQUESTS > cfg->kube_api_qps * 0.8) {
+		char rate[32], qps[32];
+
+		snprintf(rate, sizeof rate, "%g", ro.rate);
+		snprintf(qps, sizeof qps, "%g", cfg->kube_api_qps);
+		log_warn("a bulk renewal at this rate needs most of the Kubernetes API request "
+		         "budget (about six requests per renewal): new requests will queue behind "
+		         "it; raise --kube-api-qps",
+		         "bulk_renewal_rate", rate, "kube_api_qps", qps);
+	}
 	a->renew = renew_create(&ro);
 
 	if (app_leader_election(a, cause) != 0)
