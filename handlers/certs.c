@@ -52,8 +52,8 @@ struct cert_group {
 	int64_t earliest_not_after, earliest_renewal;
 };
 
-#define CERT_EV_OVERDUE 0x1
-#define CERT_EV_EXPIRED 0x2
+#define CERT_EV_OVERDUE   0x1
+#define CERT_EV_EXPIRED   0x2
 #define CERT_READY        0x4
 #define CERT_ISSUING      0x8
 #define CERT_ISSUING_OURS 0x10 /* Issuing=True, set by pca-issuer (CERTS_TRIGGER_MARK) */
@@ -289,7 +289,8 @@ certs_on_upsert(const struct kube_meta *meta, void *obj, void *arg)
 	same = c->not_after_s == cert_seconds(kc->not_after_ms) &&
 	       c->revision == (int32_t)kc->revision;
 	if (!same)
-		c->flags &= (uint8_t) ~(CERT_EV_OVERDUE | CERT_EV_EXPIRED); /* another certificate */
+		c->flags &=
+		    (uint8_t) ~(CERT_EV_OVERDUE | CERT_EV_EXPIRED); /* another certificate */
 	c->revision = (int32_t)kc->revision;
 	c->duration_s = kc->duration_s > INT32_MAX ? INT32_MAX : (int32_t)kc->duration_s;
 	c->not_before_s = cert_seconds(kc->not_before_ms);
@@ -302,8 +303,8 @@ certs_on_upsert(const struct kube_meta *meta, void *obj, void *arg)
 		c->flags |= CERT_READY;
 	if (kc->issuing.status == KUBE_COND_TRUE) {
 		c->flags |= CERT_ISSUING;
-		if (kc->issuing.message != NULL &&
-		    strncmp(kc->issuing.message, CERTS_TRIGGER_MARK, strlen(CERTS_TRIGGER_MARK)) == 0)
+		if (kc->issuing.message != NULL && strncmp(kc->issuing.message, CERTS_TRIGGER_MARK,
+		                                           strlen(CERTS_TRIGGER_MARK)) == 0)
 			c->flags |= CERT_ISSUING_OURS;
 	}
 	/* The record is all that is kept: kc is ours (we return 1), and goes now. */

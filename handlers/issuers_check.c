@@ -92,8 +92,8 @@ issuers_on_status_written(struct kube_write_result *res, void *arg)
  * says it; the check ends with result after after_ms.
  */
 static void
-issuers_write_status(struct issuer *iss, const struct kube_ready *ready,
-                     enum workq_result result, uint64_t after_ms)
+issuers_write_status(struct issuer *iss, const struct kube_ready *ready, enum workq_result result,
+                     uint64_t after_ms)
 {
 	struct issuers *ctl = iss->ctl;
 	const struct kube_condition *prev = &iss->obj->renewing;
@@ -263,10 +263,10 @@ issuers_on_ca_annotated(struct kube_write_result *res, void *arg)
 		return;
 	case KUBE_WRITE_FORBIDDEN:
 		iss->ctl->ca_change_off = 1;
-		kube_permission_missing(iss->obj->cluster ? "awspcaclusterissuers" : "awspcaissuers",
-		                        "patch",
-		                        "--renew-on-ca-change is off: it records the CA it saw in an "
-		                        "annotation of the issuer");
+		kube_permission_missing(
+		    iss->obj->cluster ? "awspcaclusterissuers" : "awspcaissuers", "patch",
+		    "--renew-on-ca-change is off: it records the CA it saw in an "
+		    "annotation of the issuer");
 		break;
 	default:
 		snprintf(code, sizeof code, "%ld", res->status);
@@ -294,7 +294,8 @@ issuers_on_ca_certificate(const struct aws_pca_result *res, void *arg)
 	int changed;
 
 	iss->pcall = NULL;
-	if (res->err != AWS_OK || issuers_ca_fingerprint(iss->obj->arn, res->certificate, fp) != 0) {
+	if (res->err != AWS_OK ||
+	    issuers_ca_fingerprint(iss->obj->arn, res->certificate, fp) != 0) {
 		log_warn("cannot read the CA certificate, so a change of CA is not looked for this "
 		         "time",
 		         "issuer", iss->key, "error",
@@ -314,8 +315,8 @@ issuers_on_ca_certificate(const struct aws_pca_result *res, void *arg)
 		msg = xasprintf("The certificate authority changed (%s): every Certificate of this "
 		                "issuer issued before %s will be renewed",
 		                iss->obj->arn, now);
-		log_info("issuer CA changed", "issuer", iss->key, "arn", iss->obj->arn, "renew_before",
-		         now);
+		log_info("issuer CA changed", "issuer", iss->key, "arn", iss->obj->arn,
+		         "renew_before", now);
 		notify_event(iss->ctl->opts.events, issuer_kind(iss), iss->obj->namespace,
 		             iss->obj->name, iss->obj->uid, 0, "CAChanged", msg);
 		free(msg);
@@ -368,8 +369,9 @@ issuers_on_describe(const struct aws_pca_result *res, void *arg)
 	    res->ca_signing_algorithm != NULL ? res->ca_signing_algorithm : "SHA256WITHRSA");
 	iss->ca_not_after_ms = res->ca_not_after * 1000;
 	if (iss->ctl->opts.renew_on_ca_change && !iss->ctl->ca_change_off) {
-		iss->pcall = iss->ctl->io.pca_get_ca_certificate(
-		    iss->ctl->io.ctx, iss->conn->pca, iss->obj->arn, issuers_on_ca_certificate, iss);
+		iss->pcall = iss->ctl->io.pca_get_ca_certificate(iss->ctl->io.ctx, iss->conn->pca,
+		                                                 iss->obj->arn,
+		                                                 issuers_on_ca_certificate, iss);
 		return;
 	}
 	issuers_ready(iss);
@@ -652,12 +654,14 @@ issuers_check(struct workq *q, const char *key, void *arg)
 	iss->active = 1;
 	loop_hold();
 	if (iss->renewing_dirty && iss->verdict != ISSUER_UNKNOWN &&
-	    iss->checked_generation == iss->obj->generation && clock_mono_ms() < iss->next_check_ms) {
+	    iss->checked_generation == iss->obj->generation &&
+	    clock_mono_ms() < iss->next_check_ms) {
 		/* Only the Renewing condition changed: write it, check when due. */
 		struct kube_ready ready = {iss->verdict == ISSUER_READY, iss->reason, iss->message,
 		                           iss->checked_generation};
 
-		issuers_write_status(iss, &ready, WORKQ_AFTER, iss->next_check_ms - clock_mono_ms());
+		issuers_write_status(iss, &ready, WORKQ_AFTER,
+		                     iss->next_check_ms - clock_mono_ms());
 		return;
 	}
 	if (iss->obj->invalid != NULL) {

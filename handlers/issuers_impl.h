@@ -37,12 +37,12 @@ struct issuer {
 	struct kube_secret_read *sread;
 	struct kube_write *write;
 	struct aws_pca_call *pcall;
-	int active;         /* handed out by the work queue */
+	int active; /* handed out by the work queue */
 	/* The Renewing condition to write (handlers/renew.c), its strings owned. */
 	int has_renewing, renewing_ok, renewing_dirty;
 	char *renewing_reason, *renewing_message;
 	uint64_t next_check_ms; /* mono: when the periodic check is due */
-	unsigned conflicts; /* status writes refused in a row because the object changed */
+	unsigned conflicts;     /* status writes refused in a row because the object changed */
 };
 
 struct issuers {

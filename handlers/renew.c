@@ -39,7 +39,7 @@ struct renew_job {
 	char *key;          /* the issuer's, as issuers_key() makes it */
 	char *kind, *label; /* issuer_kind and issuer, as handlers/certs.h names them */
 	char *ns, *name;
-	char *before;       /* the annotation's value */
+	char *before; /* the annotation's value */
 	int64_t before_ms;
 	char *pace_key;
 	char **cand; /* Certificate keys, earliest notAfter first */
@@ -144,8 +144,7 @@ renew_event(struct renew_job *j, int warning, const char *reason, const char *me
 }
 
 static void
-renew_condition(struct renew *r, const char *key, int ok, const char *reason,
-                const char *message)
+renew_condition(struct renew *r, const char *key, int ok, const char *reason, const char *message)
 {
 	struct kube_ready c = {ok, reason, message, 0};
 
@@ -178,9 +177,10 @@ renew_on_triggered(const struct kube_renew_result *res, void *arg)
 		break;
 	case KUBE_RENEW_FORBIDDEN:
 		if (!r->forbidden)
-			kube_permission_missing("certificates/status", "update",
-			                        "bulk renewal and renewal spreading are off until the "
-			                        "role allows update on certificates/status");
+			kube_permission_missing(
+			    "certificates/status", "update",
+			    "bulk renewal and renewal spreading are off until the "
+			    "role allows update on certificates/status");
 		r->forbidden = 1;
 		break;
 	case KUBE_RENEW_ERROR:
@@ -217,8 +217,8 @@ renew_trigger(struct renew *r, struct renew_job *j, const char *key, const char 
 	r->calls = c;
 	if (j != NULL)
 		j->writes++;
-	c->call = kube_certificate_renew(r->o.kube, ns, slash + 1, NULL, message,
-	                                 renew_on_triggered, c);
+	c->call =
+	    kube_certificate_renew(r->o.kube, ns, slash + 1, NULL, message, renew_on_triggered, c);
 }
 
 /* ---- jobs ---- */
@@ -249,10 +249,11 @@ renew_count_one(const struct certs_item *it, void *arg)
 		j->failed++;
 		if (j->r->leader && smap_get(j->reported, it->key) == NULL) {
 			smap_put(j->reported, it->key, xstrdup(""), NULL);
-			snprintf(msg, sizeof msg,
-			         "The renewal of Certificate %s failed (see its Issuing condition and "
-			         "events); cert-manager retries it with its own back-off",
-			         it->key);
+			snprintf(
+			    msg, sizeof msg,
+			    "The renewal of Certificate %s failed (see its Issuing condition and "
+			    "events); cert-manager retries it with its own back-off",
+			    it->key);
 			renew_event(j, 1, "RenewalFailed", msg);
 		}
 		return;
@@ -284,10 +285,11 @@ renew_count(struct renew_job *j)
 		return;
 	if (!j->announced) {
 		j->announced = 1;
-		snprintf(msg, sizeof msg,
-		         "Renewing %u Certificate(s) of this issuer issued before %s, at most %g per "
-		         "second",
-		         j->remaining, j->before, r->o.rate);
+		snprintf(
+		    msg, sizeof msg,
+		    "Renewing %u Certificate(s) of this issuer issued before %s, at most %g per "
+		    "second",
+		    j->remaining, j->before, r->o.rate);
 		renew_event(j, 0, "RenewalStarted", msg);
 	}
 	if (j->remaining == 0 && j->writes == 0) {
@@ -302,8 +304,9 @@ renew_count(struct renew_job *j)
 		renew_condition(r, j->key, 0, "Completed", msg);
 		return;
 	}
-	snprintf(msg, sizeof msg, "%u of %u renewed, %u failed; %u being renewed now (issued "
-	                          "before %s)",
+	snprintf(msg, sizeof msg,
+	         "%u of %u renewed, %u failed; %u being renewed now (issued "
+	         "before %s)",
 	         j->renewed, j->total, j->failed, j->busy, j->before);
 	renew_condition(r, j->key, 1, "Renewing", msg);
 }
@@ -389,7 +392,7 @@ renew_job_step(struct renew_job *j)
 		return;
 	snprintf(msg, sizeof msg,
 	         CERTS_TRIGGER_MARK " renewing the certificates of %s %s issued before %s, as its "
-	         "annotation " KUBE_RENEW_BEFORE_ANNOTATION " asks",
+	                            "annotation " KUBE_RENEW_BEFORE_ANNOTATION " asks",
 	         j->kind, j->label, j->before);
 	while (j->busy + j->writes < renew_window(r)) {
 		if (j->next == j->ncand) {
@@ -460,8 +463,8 @@ renew_issuer_changed(struct renew *r, const char *key)
 {
 	struct renew_job *j = smap_get(r->jobs, key);
 	struct issuer_view v;
-	const char *kind = strncmp(key, "AWSPCAClusterIssuer/", 20) == 0 ? "AWSPCAClusterIssuer"
-	                                                                 : "AWSPCAIssuer";
+	const char *kind =
+	    strncmp(key, "AWSPCAClusterIssuer/", 20) == 0 ? "AWSPCAClusterIssuer" : "AWSPCAIssuer";
 	char msg[512];
 
 	issuers_get(r->o.issuers, key, &v);
@@ -485,7 +488,8 @@ renew_issuer_changed(struct renew *r, const char *key)
 			renew_job_end(r, j, "the annotation is not a time");
 		if (r->leader) {
 			snprintf(msg, sizeof msg,
-			         KUBE_RENEW_BEFORE_ANNOTATION " is \"%.200s\", not an RFC 3339 time such "
+			         KUBE_RENEW_BEFORE_ANNOTATION
+			         " is \"%.200s\", not an RFC 3339 time such "
 			         "as 2026-01-02T15:04:05Z",
 			         v.renew_before);
 			renew_condition(r, key, 0, "InvalidAnnotation", msg);
@@ -526,9 +530,10 @@ renew_run(struct renew *r)
 	if (certs_denied(r->o.certs)) {
 		smap_iter_init(&it);
 		while (smap_next(r->jobs, &it, &key, &v))
-			renew_condition(r, ((struct renew_job *)v)->key, 0, "TrackingOff",
-			                "the role does not allow listing certificates.cert-manager.io, "
-			                "which a renewal needs");
+			renew_condition(
+			    r, ((struct renew_job *)v)->key, 0, "TrackingOff",
+			    "the role does not allow listing certificates.cert-manager.io, "
+			    "which a renewal needs");
 		return;
 	}
 	if (!certs_synced(r->o.certs))
@@ -538,9 +543,10 @@ renew_run(struct renew *r)
 		struct renew_job *j = v;
 
 		if (r->forbidden) {
-			renew_condition(r, j->key, 0, "Forbidden",
-			                "the role does not allow update on certificates/status, which "
-			                "asking cert-manager for a renewal needs");
+			renew_condition(
+			    r, j->key, 0, "Forbidden",
+			    "the role does not allow update on certificates/status, which "
+			    "asking cert-manager for a renewal needs");
 			continue;
 		}
 		renew_job_step(j);
@@ -619,11 +625,11 @@ renew_create(const struct renew_opts *opts)
 		    "Certificates of a bulk renewal asked for by an issuer's "
 		    "renew-certificates-issued-before annotation: remaining, renewed, failed.",
 		    "issuer_kind,issuer,state");
-		renew_m_triggered =
-		    metrics_counter("pca_issuer_renewals_triggered_total",
-		                    "Renewals pca-issuer asked cert-manager for, by why: annotation "
-		                    "(a bulk renewal) or spread (a renewal herd spread out).",
-		                    "reason");
+		renew_m_triggered = metrics_counter(
+		    "pca_issuer_renewals_triggered_total",
+		    "Renewals pca-issuer asked cert-manager for, by why: annotation "
+		    "(a bulk renewal) or spread (a renewal herd spread out).",
+		    "reason");
 	}
 	metrics_collect_add(renew_m_certs, renew_collect, r);
 	return r;

@@ -62,8 +62,8 @@ struct renew_opts {
 	struct issuers *issuers;
 	struct kube_events *events; /* may be NULL */
 	double rate;                /* triggers per second per (account, region); > 0 */
-	unsigned window;            /* Certificates being renewed at once per issuer; 0: rate x 20 */
-	int64_t spread_ms;          /* 0: no spreading */
+	unsigned window;   /* Certificates being renewed at once per issuer; 0: rate x 20 */
+	int64_t spread_ms; /* 0: no spreading */
 };
 
 struct renew *renew_create(const struct renew_opts *opts);

@@ -38,9 +38,9 @@ struct renew_slot {
 
 struct renew {
 	struct renew_opts o;
-	struct smap *jobs;   /* issuer key -> job */
-	struct smap *paces;  /* "account/region" -> pace */
-	struct smap *spread; /* Certificate key -> renewalTime asked for, spreading */
+	struct smap *jobs;        /* issuer key -> job */
+	struct smap *paces;       /* "account/region" -> pace */
+	struct smap *spread;      /* Certificate key -> renewalTime asked for, spreading */
 	struct renew_slot *slots; /* planned, earliest slot first */
 	size_t nslots, next_slot;
 	struct renew_call *calls;

@@ -247,7 +247,8 @@ renew_spread_step(struct renew *r)
 		}
 		*asked = s->due;
 		snprintf(msg, sizeof msg,
-		         CERTS_TRIGGER_MARK " renewing %.0f s before renewalTime to spread a herd of "
+		         CERTS_TRIGGER_MARK
+		         " renewing %.0f s before renewalTime to spread a herd of "
 		         "renewals at %g per second",
 		         (double)(s->due - now) / 1000.0, r->o.rate);
 		renew_trigger(r, NULL, s->key, msg);

@@ -61,8 +61,8 @@ kube_renew_condition(struct jenc *e, const char *message, int64_t generation, in
 }
 
 int
-kube_certificate_set_issuing(struct buf *out, const char *json, size_t len,
-                             const char *message, int64_t now_ms)
+kube_certificate_set_issuing(struct buf *out, const char *json, size_t len, const char *message,
+                             int64_t now_ms)
 {
 	struct jtok *d = NULL;
 	struct buf arr = BUF_INIT;
@@ -196,12 +196,14 @@ kube_renew_on_read(struct kube_renew *r, const struct kube_resp *resp)
 		return;
 	}
 	if (rc != 0) {
-		kube_renew_finish(r, KUBE_RENEW_ERROR, 200, "the Certificate read is not an object");
+		kube_renew_finish(r, KUBE_RENEW_ERROR, 200,
+		                  "the Certificate read is not an object");
 		return;
 	}
 	r->state = KUBE_RENEW_WRITING;
 	status_path = xasprintf("%s/status", r->path);
-	r->call = kube_client_put(r->c, status_path, r->body.p, r->body.len, kube_renew_on_answer, r);
+	r->call =
+	    kube_client_put(r->c, status_path, r->body.p, r->body.len, kube_renew_on_answer, r);
 	free(status_path);
 }
 

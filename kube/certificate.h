@@ -40,9 +40,9 @@ typedef void (*kube_renew_cb)(const struct kube_renew_result *res, void *arg);
  * object's (a namesake is GONE). message is the Issuing condition's. The
  * callback runs once, never from within this call; not after a cancel.
  */
-struct kube_renew *kube_certificate_renew(struct kube_client *c, const char *ns,
-                                          const char *name, const char *uid,
-                                          const char *message, kube_renew_cb cb, void *arg);
+struct kube_renew *kube_certificate_renew(struct kube_client *c, const char *ns, const char *name,
+                                          const char *uid, const char *message, kube_renew_cb cb,
+                                          void *arg);
 void kube_renew_cancel(struct kube_renew *r);
 
 /*
@@ -51,7 +51,7 @@ void kube_renew_cancel(struct kube_renew *r);
  * already (out untouched), 0 when out holds the object to write, -1 when
  * json is not an object.
  */
-int kube_certificate_set_issuing(struct buf *out, const char *json, size_t len,
-                                 const char *message, int64_t now_ms);
+int kube_certificate_set_issuing(struct buf *out, const char *json, size_t len, const char *message,
+                                 int64_t now_ms);
 
 #endif

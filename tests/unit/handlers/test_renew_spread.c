@@ -67,8 +67,8 @@ test_herd_then_stragglers(void)
 static void
 test_pace_key(void)
 {
-	char *k = renew_pace_key_of(
-	    "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/1234");
+	char *k =
+	    renew_pace_key_of("arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/1234");
 
 	CHECK_STR(k, "123456789012/eu-west-1");
 	free(k);

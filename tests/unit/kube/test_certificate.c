@@ -15,8 +15,9 @@
 #define NOW 1767323045678 /* 2026-01-02T03:04:05.678Z */
 #define MSG "pca-issuer: renewing"
 #define ISSUING_G(g)                                                                               \
-	"{\"type\":\"Issuing\",\"status\":\"True\",\"reason\":\"ManuallyTriggered\",\"message\":"     \
-	"\"" MSG "\",\"lastTransitionTime\":\"2026-01-02T03:04:05Z\",\"observedGeneration\":" #g "}"
+	"{\"type\":\"Issuing\",\"status\":\"True\",\"reason\":\"ManuallyTriggered\",\"message\":"  \
+	"\"" MSG "\",\"lastTransitionTime\":\"2026-01-02T03:04:05Z\",\"observedGeneration\":" #g   \
+	"}"
 #define META "\"metadata\":{\"name\":\"web\",\"resourceVersion\":\"42\",\"generation\":3}"
 
 static void
@@ -53,7 +54,8 @@ test_conditions_kept(void)
 static void
 test_already_issuing(void)
 {
-	expect("{" META ",\"status\":{\"conditions\":[{\"type\":\"Issuing\",\"status\":\"True\"}]}}",
+	expect("{" META
+	       ",\"status\":{\"conditions\":[{\"type\":\"Issuing\",\"status\":\"True\"}]}}",
 	       1, NULL);
 }
 
@@ -63,9 +65,10 @@ test_where_status_stands(void)
 	/* A status without conditions. */
 	expect("{" META ",\"status\":{\"notAfter\":\"2027-01-01T00:00:00Z\"}}", 0,
 	       "{" META ",\"status\":{\"conditions\":[" ISSUING_G(3) "],\"notAfter\":"
-	       "\"2027-01-01T00:00:00Z\"}}");
+	                                                             "\"2027-01-01T00:00:00Z\"}}");
 	/* An empty status. */
-	expect("{" META ",\"status\":{}}", 0, "{" META ",\"status\":{\"conditions\":[" ISSUING_G(3) "]}}");
+	expect("{" META ",\"status\":{}}", 0,
+	       "{" META ",\"status\":{\"conditions\":[" ISSUING_G(3) "]}}");
 	/* "status": null. */
 	expect("{" META ",\"status\":null}", 0,
 	       "{" META ",\"status\":{\"conditions\":[" ISSUING_G(3) "]}}");
