@@ -111,14 +111,18 @@ const struct config_field config_fields[CONFIG_NFIELDS] = {
      "Renewals pca-issuer asks for per second per (account, region), for the "
      "renew-certificates-issued-before annotation and --renewal-spread; 0: half the "
      "IssueCertificate rate limit."},
-    {NULL, "renewOnCAChange", "renew-on-ca-change", CONFIG_KIND_BOOL, OFF(renew_on_ca_change), 0,
-     0, "false", "BOOL",
+    {NULL, "renewOnCAChange", "renew-on-ca-change", CONFIG_KIND_BOOL, OFF(renew_on_ca_change), 0, 0,
+     "false", "BOOL",
      "When an issuer's CA changes (spec.arn, or its certificate under the same ARN), renew every "
      "Certificate of the issuer issued before the change, paced."},
     {NULL, "renewalSpread", "renewal-spread", CONFIG_KIND_DURATION, OFF(renewal_spread_ms), 0,
      8760 * HOUR, "0s", "DURATION",
      "Renew Certificates up to this long before their renewalTime so that renewals falling "
      "together stay at --bulk-renewal-rate; 0 turns spreading off."},
+    {NULL, "disableCSRSigning", "disable-csr-signing", CONFIG_KIND_BOOL, OFF(disable_csr_signing),
+     0, 0, "false", "BOOL",
+     "Do not sign Kubernetes CertificateSigningRequests for the signers "
+     "awspcaclusterissuers.awspca.cert-manager.io/* and awspcaissuers.awspca.cert-manager.io/*."},
     {NULL, "shutdownTimeout", "shutdown-timeout", CONFIG_KIND_DURATION, OFF(shutdown_timeout_ms), 0,
      HOUR, "30s", "DURATION", "How long requests in flight may finish after SIGTERM."},
     {NULL, "awsRequestTimeout", "aws-request-timeout", CONFIG_KIND_DURATION,
@@ -311,8 +315,9 @@ config_set_number(const struct config_field *f, void *p, const char *text, char 
 		if (config_parse_decimal(text, &d, why) == -1)
 			return -1;
 		if (d < 0 || (d == 0 && f->min != CONFIG_ZERO_OK) || d > (double)f->max) {
-			*why = xasprintf("\"%s\" must be %s and at most %" PRIu64, text,
-			                 f->min == CONFIG_ZERO_OK ? "0 or more" : "above 0", f->max);
+			*why =
+			    xasprintf("\"%s\" must be %s and at most %" PRIu64, text,
+			              f->min == CONFIG_ZERO_OK ? "0 or more" : "above 0", f->max);
 			return -1;
 		}
 		*(double *)p = d;

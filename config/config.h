@@ -77,6 +77,7 @@ struct config {
 	double bulk_renewal_rate;               /* renewals asked per second; 0: half the quota */
 	int renew_on_ca_change;                 /* renew everything when an issuer's CA changes */
 	uint64_t renewal_spread_ms;             /* spread renewal herds this far ahead; 0: off */
+	int disable_csr_signing;                /* leave CertificateSigningRequests alone */
 
 	uint64_t issuer_recheck_interval_ms;
 	uint64_t max_retry_duration_ms;

@@ -57,7 +57,7 @@ struct config_origin {
 /* min of a CONFIG_KIND_DECIMAL that may also be 0 ("work it out"). */
 #define CONFIG_ZERO_OK 1
 
-#define CONFIG_NFIELDS 31
+#define CONFIG_NFIELDS 32
 
 struct config_src {
 	char *file; /* the file most recently loaded */

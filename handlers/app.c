@@ -44,6 +44,7 @@ struct app {
 	struct kube_events *events;
 	struct issuers *issuers;
 	struct certreqs *certreqs;
+	struct certreqs *csrs; /* CertificateSigningRequests; NULL when turned off */
 	struct certs *certs;
 	struct renew *renew;
 	struct kube_lease *lease;
@@ -59,6 +60,8 @@ app_set_leader(struct app *a, int leader)
 	metrics_set(m_leader, leader);
 	issuers_set_leader(a->issuers, leader);
 	certreqs_set_leader(a->certreqs, leader);
+	if (a->csrs != NULL)
+		certreqs_set_leader(a->csrs, leader);
 	certs_set_leader(a->certs, leader);
 	renew_set_leader(a->renew, leader);
 }
@@ -97,6 +100,8 @@ app_issuer_changed(const char *key, void *arg)
 	struct app *a = arg;
 
 	certreqs_issuer_changed(a->certreqs, key);
+	if (a->csrs != NULL)
+		certreqs_issuer_changed(a->csrs, key);
 }
 
 /* An issuer object changed: its bulk-renewal annotation perhaps. */
@@ -116,6 +121,8 @@ app_on_shutdown(void *arg)
 
 	issuers_stop(a->issuers);
 	certreqs_stop(a->certreqs);
+	if (a->csrs != NULL)
+		certreqs_stop(a->csrs);
 	renew_stop(a->renew);
 }
 
@@ -262,6 +269,13 @@ app_create(const struct config *cfg, struct app **out, char **cause)
 	co.max_retry_ms = cfg->max_retry_duration_ms;
 	co.max_line = (size_t)cfg->max_watch_line_bytes;
 	a->certreqs = certreqs_create(&co);
+	if (!cfg->disable_csr_signing && ns == NULL) {
+		co.api = KUBE_CR_KUBERNETES;
+		a->csrs = certreqs_create(&co);
+	} else if (!cfg->disable_csr_signing)
+		log_info("CertificateSigningRequests are cluster-scoped: not signing them with "
+		         "--namespace",
+		         "namespace", ns);
 
 	memset(&ro, 0, sizeof ro);
 	ro.kube = a->kube;
@@ -302,6 +316,8 @@ app_start(struct app *a)
 {
 	issuers_start(a->issuers);
 	certreqs_start(a->certreqs);
+	if (a->csrs != NULL)
+		certreqs_start(a->csrs);
 	certs_start(a->certs);
 	if (a->lease != NULL)
 		kube_lease_start(a->lease);
@@ -315,6 +331,7 @@ app_free(struct app *a)
 	kube_lease_free(a->lease);
 	renew_free(a->renew);
 	certreqs_free(a->certreqs);
+	certreqs_free(a->csrs);
 	issuers_free(a->issuers);
 	certs_free(a->certs);
 	kube_events_free(a->events);

@@ -24,12 +24,13 @@
 #include "handlers/certreqs_impl.h"
 #include "handlers/csr.h"
 #include "handlers/issuers.h"
+#include "kube/permission.h"
 #include "kube/reflector.h"
 #include "kube/types.h"
 
 const char *const cr_state_names[CR_NSTATES] = {
-    "idle",       "waiting_approval", "waiting_issuer", "marking",  "issuing",
-    "annotating", "fetching",         "polling",        "retrying", "writing",
+    "idle",       "waiting_approval", "waiting_issuer", "authorizing", "marking", "issuing",
+    "annotating", "fetching",         "polling",        "retrying",    "writing",
 };
 
 /*
@@ -105,6 +106,9 @@ cr_cancel_calls(struct cr *cr)
 	if (cr->write != NULL)
 		io->write_cancel(io->ctx, cr->write);
 	cr->write = NULL;
+	if (cr->access != NULL)
+		io->access_cancel(io->ctx, cr->access);
+	cr->access = NULL;
 	issuers_conn_unref(cr->conn);
 	cr->conn = NULL;
 }
@@ -123,6 +127,7 @@ cr_free(void *p)
 	free(cr->key);
 	free(cr->issuer_key);
 	free(cr->cert_arn);
+	free(cr->pending_certificate);
 	free(cr);
 }
 
@@ -164,6 +169,9 @@ cr_is_terminal(const struct kube_cr *o)
 {
 	if (o->ready.status == KUBE_COND_TRUE || o->invalid_request.status == KUBE_COND_TRUE)
 		return 1;
+	/* A denied CertificateSigningRequest needs nothing written: Denied is its end. */
+	if (o->api == KUBE_CR_KUBERNETES && o->denied.status == KUBE_COND_TRUE)
+		return 1;
 	return o->ready.status == KUBE_COND_FALSE &&
 	       (cr_reason_is(&o->ready, "Failed") || cr_reason_is(&o->ready, "Denied"));
 }
@@ -178,8 +186,10 @@ cr_set_obj(struct cr *cr, struct kube_cr *o)
 	kube_cr_free(cr->obj);
 	cr->obj = o;
 	if (cr->issuer_key == NULL) {
-		cr->issuer_key = issuers_key(o->issuer_kind != NULL ? o->issuer_kind : "",
-		                             o->namespace, o->issuer_name);
+		cr->issuer_key =
+		    issuers_key(o->issuer_kind != NULL ? o->issuer_kind : "",
+		                o->issuer_namespace != NULL ? o->issuer_namespace : o->namespace,
+		                o->issuer_name);
 	}
 	if (o->certificate_arn != NULL && cr->cert_arn == NULL)
 		cr->cert_arn = xstrdup(o->certificate_arn);
@@ -243,6 +253,26 @@ certreqs_on_delete(const struct kube_meta *meta, void *arg)
 	free(key);
 }
 
+/* CertificateSigningRequests cannot be listed: signing them is off until they can. */
+static void
+certreqs_on_denied(long status, const char *message, void *arg)
+{
+	struct certreqs *ctl = arg;
+
+	(void)message;
+	ctl->denied = 1;
+	if (status == 403)
+		kube_permission_missing(
+		    "certificatesigningrequests", "list",
+		    "signing CertificateSigningRequests is off until the role allows get, list, "
+		    "watch and update on certificatesigningrequests, update and patch on their "
+		    "status, sign on the awspca signers and create on subjectaccessreviews");
+	else
+		kube_permission_missing("certificatesigningrequests", "list",
+		                        "certificates.k8s.io/v1 is not served: signing "
+		                        "CertificateSigningRequests is off");
+}
+
 static void
 certreqs_on_synced(void *arg)
 {
@@ -250,7 +280,11 @@ certreqs_on_synced(void *arg)
 	char n[24];
 
 	snprintf(n, sizeof n, "%zu", smap_count(ctl->crs));
-	log_info("certificate request cache synced", "pending", n);
+	log_info("certificate request cache synced", "resource", ctl->api, "pending", n);
+	if (ctl->denied) {
+		ctl->denied = 0;
+		kube_permission_granted("certificatesigningrequests", "list");
+	}
 }
 
 struct certreqs *
@@ -260,10 +294,14 @@ certreqs_create(const struct certreqs_opts *opts)
 	                                 30,  60,   120, 300, 600, 1800, 3600};
 	struct certreqs *ctl = xcalloc(1, sizeof *ctl);
 	struct kube_reflector_opts ro;
-	struct workq_opts wo = {"certificaterequests", 1000, 300000, 64, 10000,
-	                        "certificaterequest",  NULL};
+	int csr = opts->api == KUBE_CR_KUBERNETES;
+	struct workq_opts wo = {
+	    csr ? "certificatesigningrequests" : "certificaterequests", 1000, 300000, 64, 10000,
+	    csr ? "certificatesigningrequest" : "certificaterequest",   NULL};
 
 	ctl->opts = *opts;
+	ctl->kind = csr ? "CertificateSigningRequest" : "CertificateRequest";
+	ctl->api = csr ? "certificatesigningrequests" : "certificaterequests";
 	ctl_io_pick(&ctl->io, opts->io, opts->kube);
 	ctl->opts.io = NULL;
 	ctl->crs = smap_create();
@@ -271,29 +309,34 @@ certreqs_create(const struct certreqs_opts *opts)
 	ctl->queue = workq_create(loop_base(), &wo, certreqs_sync, ctl);
 	workq_set_paused(ctl->queue, 1);
 	memset(&ro, 0, sizeof ro);
-	ro.type = &kube_type_cr;
-	ro.namespace = opts->namespace;
+	ro.type = csr ? &kube_type_csr : &kube_type_cr;
+	ro.namespace = csr ? NULL : opts->namespace; /* cluster-scoped */
 	ro.max_line = opts->max_line;
 	ro.on_upsert = certreqs_on_upsert;
 	ro.on_delete = certreqs_on_delete;
 	ro.on_synced = certreqs_on_synced;
+	if (csr) {
+		ro.on_denied = certreqs_on_denied;
+		ro.ready_check = ""; /* an optional feature: readiness does not wait for it */
+	}
 	ro.arg = ctl;
 	ctl->refl = kube_reflector_create(opts->kube, &ro);
 	if (certreqs_m_requests == NULL) {
 		certreqs_m_requests = metrics_counter(
 		    "pca_issuer_certificaterequests_total",
-		    "CertificateRequests finished, by issuer and outcome (issued, failed, denied).",
-		    "issuer_kind,issuer,outcome");
+		    "Requests finished, by issuer and outcome (issued, failed, denied) and api "
+		    "(certificaterequests, certificatesigningrequests).",
+		    "issuer_kind,issuer,outcome,api");
 		certreqs_m_latency = metrics_histogram(
 		    "pca_issuer_certificaterequest_approval_to_ready_seconds",
-		    "Time from a request's approval to its certificate being written.", NULL,
+		    "Time from a request's approval to its certificate being written.", "api",
 		    buckets, sizeof buckets / sizeof buckets[0]);
 		m_pending =
 		    metrics_gauge("pca_issuer_certificaterequests_pending",
-		                  "Requests being worked on, by what they wait for.", "reason");
+		                  "Requests being worked on, by what they wait for.", "reason,api");
 		m_inflight =
 		    metrics_gauge("pca_issuer_certificaterequests_in_flight",
-		                  "Requests with an AWS or Kubernetes call in flight.", NULL);
+		                  "Requests with an AWS or Kubernetes call in flight.", "api");
 		certreqs_m_resumed = metrics_counter(
 		    "pca_issuer_certificaterequests_resumed_total",
 		    "Requests found with IssueCertificate possibly sent but no certificate ARN "
@@ -370,8 +413,9 @@ certreqs_collect_inflight(struct metric *m, void *arg)
 
 	smap_iter_init(&it);
 	while (smap_next(ctl->crs, &it, &key, &v))
-		n += ((struct cr *)v)->pcall != NULL || ((struct cr *)v)->write != NULL;
-	metrics_set(m, n);
+		n += ((struct cr *)v)->pcall != NULL || ((struct cr *)v)->write != NULL ||
+		     ((struct cr *)v)->access != NULL;
+	metrics_set(m, n, ctl->api);
 }
 
 static void
@@ -388,7 +432,7 @@ certreqs_collect(struct metric *m, void *arg)
 	while (smap_next(ctl->crs, &it, &key, &v))
 		counts[((struct cr *)v)->state]++;
 	for (i = 0; i < sizeof counts / sizeof counts[0]; i++)
-		metrics_set(m, counts[i], cr_state_names[i]);
+		metrics_set(m, counts[i], cr_state_names[i], ctl->api);
 }
 
 void

@@ -44,12 +44,32 @@
  *
  * Requests are handled concurrently: the only limit on throughput is the
  * Private CA quota enforced by the AWS client, not a worker count.
+ *
+ * The same controller signs Kubernetes CertificateSigningRequests
+ * (opts.api KUBE_CR_KUBERNETES, read by kube/types_csr.c) with
+ * cert-manager's rules for them:
+ *  - signer awspcaclusterissuers.awspca.cert-manager.io/<name> or
+ *    awspcaissuers.awspca.cert-manager.io/<namespace>.<name>; others are
+ *    ignored;
+ *  - only Approved ones are signed (disable_approved_check does not apply);
+ *    Denied ones are counted and left alone;
+ *  - for an AWSPCAIssuer, a SubjectAccessReview first: the requester
+ *    (spec.username, groups, uid, extra) must be allowed `reference` on
+ *    signers.awspca.cert-manager.io named after the issuer (or "*") in its
+ *    namespace, else Failed;
+ *  - nothing is written while a request waits (a CSR has no Pending
+ *    condition): an event says why;
+ *  - on success the CA goes into the experimental.cert-manager.io/ca
+ *    annotation (base64 of the PEM), then status.certificate gets the leaf
+ *    and intermediates; a failure is the Failed condition.
  */
 #ifndef PCA_HANDLERS_CERTREQS_H
 #define PCA_HANDLERS_CERTREQS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "kube/types.h"
 
 struct ctl_io;
 struct kube_client;
@@ -60,6 +80,8 @@ struct certs;
 struct certreqs;
 
 struct certreqs_opts {
+	enum kube_cr_api
+	    api; /* which requests: CertificateRequests or CertificateSigningRequests */
 	struct kube_client *kube;
 	const struct ctl_io *io; /* NULL: the real one over kube (copied) */
 	struct issuers *issuers;

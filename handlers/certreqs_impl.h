@@ -13,6 +13,7 @@
 #include "core/workq.h"
 #include "handlers/certreqs.h"
 #include "handlers/ctl_io.h"
+#include "kube/write.h"
 
 struct csr;
 struct issuer_conn;
@@ -29,7 +30,8 @@ enum cr_state {
 	CR_IDLE,
 	CR_WAIT_APPROVAL,
 	CR_WAIT_ISSUER,
-	CR_MARKING, /* writing the issue-started annotation */
+	CR_AUTHORIZING, /* a CertificateSigningRequest's access review */
+	CR_MARKING,     /* writing the issue-started annotation */
 	CR_ISSUING,
 	CR_ANNOTATING, /* writing the certificate ARN */
 	CR_FETCHING,
@@ -50,6 +52,11 @@ struct cr {
 	struct issuer_conn *conn; /* held while an AWS call is in flight */
 	struct aws_pca_call *pcall;
 	struct kube_write *write;
+	struct kube_access *access; /* the access review in flight */
+	int authorized;             /* the requester may use the issuer (CSR API) */
+	int access_star;            /* the review being asked is the one for name "*" */
+	/* A CertificateSigningRequest's certificate, kept while its CA annotation is written. */
+	char *pending_certificate;
 	/*
 	 * Time spent retrying AWS errors: the current run started at
 	 * first_error_ms (0: none running), earlier runs add up in retry_spent_ms.
@@ -71,12 +78,15 @@ TAILQ_HEAD(cr_list, cr);
 
 struct certreqs {
 	struct certreqs_opts opts;
+	const char *kind; /* "CertificateRequest" or "CertificateSigningRequest", for events */
+	const char *api;  /* the api label of the metrics: the resource's plural */
 	struct ctl_io io;
 	struct smap *crs;
 	struct smap *waiters; /* issuer name -> struct cr_waiters */
 	struct kube_reflector *refl;
 	struct workq *queue;
 	int leader, stopped;
+	int denied; /* the list was refused (CertificateSigningRequests) */
 };
 
 extern const char *const cr_state_names[CR_NSTATES];
@@ -96,5 +106,22 @@ void cr_unwait(struct cr *cr);
 /* handlers/certreqs_step.c */
 /* One step of a request, decided from its object and its entry. */
 void cr_step(struct cr *cr);
+/*
+ * What a write's answer means for the entry: 0 to go on from the object it
+ * returned, -1 when the step has ended (gone, changed, or to be retried).
+ */
+int cr_write_answer(struct cr *cr, struct kube_write_result *res, const char *what);
+/* Writes the Ready condition (certificate and ca with it); see certreqs_step.c. */
+void cr_write(struct cr *cr, const struct kube_ready *ready, const char *certificate,
+              const char *ca);
+/* A permanent failure: written, with an event. */
+void cr_fail(struct cr *cr, const char *message);
+void cr_event(struct cr *cr, int warning, const char *reason, const char *message);
+
+/* handlers/certreqs_csr.c */
+/* Asks whether the requester may use the namespaced issuer (for its name, then "*"). */
+void cr_authorize(struct cr *cr);
+/* Writes the CA annotation, then the certificate as the final status. */
+void cr_annotate_ca(struct cr *cr, const char *certificate, const char *ca);
 
 #endif

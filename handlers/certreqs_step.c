@@ -26,6 +26,7 @@
 #include "handlers/issuers.h"
 #include "handlers/notify.h"
 #include "handlers/template.h"
+#include "kube/permission.h"
 #include "kube/types.h"
 #include "kube/write.h"
 
@@ -43,15 +44,26 @@ cr_count(struct cr *cr, const char *outcome)
 	if (strcmp(iv.kind, "AWSPCAClusterIssuer") == 0)
 		snprintf(label, sizeof label, "%s", cr->obj->issuer_name);
 	else
-		snprintf(label, sizeof label, "%s/%s", cr->obj->namespace, cr->obj->issuer_name);
-	metrics_inc(certreqs_m_requests, iv.kind, label, outcome);
+		snprintf(label, sizeof label, "%s/%s",
+		         cr->obj->issuer_namespace != NULL ? cr->obj->issuer_namespace
+		                                           : cr->obj->namespace,
+		         cr->obj->issuer_name);
+	metrics_inc(certreqs_m_requests, iv.kind, label, outcome, cr->ctl->api);
+}
+
+/* An event on the request. */
+void
+cr_event(struct cr *cr, int warning, const char *reason, const char *message)
+{
+	notify_event(cr->ctl->opts.events, cr->ctl->kind, cr->obj->namespace, cr->obj->name,
+	             cr->obj->uid, warning, reason, message);
 }
 
 /*
  * What a write's answer means for the entry: the object to work from next,
  * or that it is gone. Returns 0 to go on, -1 when the step has ended.
  */
-static int
+int
 cr_write_answer(struct cr *cr, struct kube_write_result *res, const char *what)
 {
 	char code[16];
@@ -78,6 +90,19 @@ cr_write_answer(struct cr *cr, struct kube_write_result *res, const char *what)
 		}
 		cr_done(cr, ++cr->conflicts < 5 ? WORKQ_AFTER : WORKQ_RETRY, 0);
 		return -1;
+	case KUBE_WRITE_FORBIDDEN:
+		if (cr->obj->api == KUBE_CR_KUBERNETES) {
+			/* Logged once: the role lacks update, or sign on the signer. */
+			kube_permission_missing(
+			    strcmp(what, "status") == 0 ? "certificatesigningrequests/status"
+			                                : "certificatesigningrequests",
+			    "update",
+			    "CertificateSigningRequests wait until the role allows it (writing a "
+			    "certificate also needs sign on the signer)");
+			cr_done(cr, WORKQ_RETRY, 0);
+			return -1;
+		}
+		/* fall through */
 	default:
 		snprintf(code, sizeof code, "%ld", res->status);
 		log_warn("cannot write request", "cr", cr->key, "write", what, "http_status",
@@ -104,7 +129,8 @@ cr_finished(struct cr *cr)
 	cr_count(cr, outcome);
 	if (ready->status == KUBE_COND_TRUE && cr->obj->approved.last_transition_time != NULL &&
 	    timefmt_parse(cr->obj->approved.last_transition_time, &approved) == 0)
-		metrics_observe(certreqs_m_latency, (double)(clock_wall_ms() - approved) / 1000.0);
+		metrics_observe(certreqs_m_latency, (double)(clock_wall_ms() - approved) / 1000.0,
+		                cr->ctl->api);
 	cr->dropped = 1;
 	cr_done(cr, WORKQ_DONE, 0);
 }
@@ -145,12 +171,19 @@ cr_on_written(struct kube_write_result *res, void *arg)
  * failure). In CR_WRITING the write is the last one; otherwise a Pending
  * condition that would not change is not written again.
  */
-static void
+void
 cr_write(struct cr *cr, const struct kube_ready *ready, const char *certificate, const char *ca)
 {
 	struct ctl_io *io = &cr->ctl->io;
 	struct kube_cr_result r = {certificate, ca, cr->state == CR_WRITING && !ready->ok};
 
+	if (cr->obj->api == KUBE_CR_KUBERNETES && cr->state != CR_WRITING) {
+		/* A CertificateSigningRequest has no Pending condition: an event says it. */
+		if (cr->state != CR_RETRYING)
+			cr_event(cr, 0, ready->reason, ready->message);
+		cr_after_status(cr);
+		return;
+	}
 	if (cr->state != CR_WRITING && !kube_ready_differs(&cr->obj->ready, ready)) {
 		cr_after_status(cr);
 		return;
@@ -159,14 +192,13 @@ cr_write(struct cr *cr, const struct kube_ready *ready, const char *certificate,
 }
 
 /* A permanent failure: Ready=False reason Failed with failureTime. */
-static void
+void
 cr_fail(struct cr *cr, const char *message)
 {
 	struct kube_ready ready = {0, "Failed", message, 0};
 
 	log_warn("request failed", "cr", cr->key, "error", message);
-	notify_event(cr->ctl->opts.events, "CertificateRequest", cr->obj->namespace, cr->obj->name,
-	             cr->obj->uid, 1, "Failed", message);
+	cr_event(cr, 1, "Failed", message);
 	cr_set_state(cr, CR_WRITING);
 	cr_write(cr, &ready, NULL, NULL);
 }
@@ -202,6 +234,9 @@ cr_retry(struct cr *cr, const char *what, const struct aws_pca_result *res)
 		free(final);
 	} else {
 		log_info("request will be retried", "cr", cr->key, "error", msg);
+		/* A CSR has no condition to say it: an event, for the first error of a run. */
+		if (cr->obj->api == KUBE_CR_KUBERNETES && cr->first_error_ms == now)
+			cr_event(cr, 1, "Retrying", msg);
 		cr_set_state(cr, CR_RETRYING);
 		cr_pending(cr, msg);
 	}
@@ -272,11 +307,15 @@ cr_write_certificate(struct cr *cr, const char *leaf, const char *chain)
 	for (i = 0; i + 1 < n; i++)
 		buf_adds(&certificate, certs[i]);
 	log_info("certificate issued", "cr", cr->key, "arn", cr->cert_arn);
-	notify_event(cr->ctl->opts.events, "CertificateRequest", cr->obj->namespace, cr->obj->name,
-	             cr->obj->uid, 0, "Issued", "Certificate issued by AWS Private CA");
+	cr_event(cr, 0, "Issued", "Certificate issued by AWS Private CA");
+	msg = NULL;
+	if (cr->obj->api == KUBE_CR_KUBERNETES && n > 0) {
+		/* The CA in an annotation first: a signed request then always has it. */
+		cr_annotate_ca(cr, buf_str(&certificate), certs[n - 1]);
+		goto out;
+	}
 	cr_set_state(cr, CR_WRITING);
 	cr_write(cr, &ready, certificate.p, n > 0 ? certs[n - 1] : NULL);
-	msg = NULL;
 out:
 	free(msg);
 	free(cause);
@@ -566,6 +605,13 @@ cr_sign(struct cr *cr)
 	char *msg;
 
 	issuers_get(cr->ctl->opts.issuers, cr->issuer_key, &iv);
+	if (cr->obj->api == KUBE_CR_KUBERNETES && cr->obj->issuer_namespace != NULL &&
+	    strcmp(iv.kind, "AWSPCAIssuer") != 0) {
+		/* The signer names a namespaced issuer: no fallback to a cluster issuer. */
+		memset(&iv, 0, sizeof iv);
+		iv.verdict = ISSUER_MISSING;
+		iv.kind = "AWSPCAIssuer";
+	}
 	if (iv.verdict != ISSUER_READY && cr->first_error_ms != 0) {
 		/* The retry clock stops while the request waits for its issuer. */
 		cr->retry_spent_ms += clock_wall_ms() - cr->first_error_ms;
@@ -586,6 +632,10 @@ cr_sign(struct cr *cr)
 		else if (strcmp(iv.kind, "AWSPCAClusterIssuer") == 0)
 			msg = xasprintf("Waiting for AWSPCAClusterIssuer %s: it does not exist",
 			                cr->obj->issuer_name);
+		else if (cr->obj->issuer_namespace != NULL)
+			msg = xasprintf(
+			    "Waiting for AWSPCAIssuer %s in namespace %s: it does not exist",
+			    cr->obj->issuer_name, cr->obj->issuer_namespace);
 		else
 			msg = xasprintf("Waiting for issuer %s: there is no AWSPCAIssuer %s in "
 			                "namespace %s and no AWSPCAClusterIssuer %s",
@@ -598,7 +648,10 @@ cr_sign(struct cr *cr)
 		break;
 	}
 	cr_unwait(cr);
-	if (cr->cert_arn == NULL)
+	if (cr->cert_arn == NULL && cr->obj->api == KUBE_CR_KUBERNETES &&
+	    cr->obj->issuer_namespace != NULL && !cr->authorized)
+		cr_authorize(cr);
+	else if (cr->cert_arn == NULL)
 		cr_mark(cr, &iv);
 	else if (cr->obj->certificate_arn == NULL ||
 	         strcmp(cr->obj->certificate_arn, cr->cert_arn) != 0)
@@ -629,19 +682,20 @@ cr_step(struct cr *cr)
 		cr_write(cr, &denied, NULL, NULL);
 		return;
 	}
-	if (o->approved.status != KUBE_COND_TRUE && !ctl->opts.disable_approved_check) {
+	if (o->approved.status != KUBE_COND_TRUE &&
+	    (!ctl->opts.disable_approved_check || o->api == KUBE_CR_KUBERNETES)) {
 		cr_set_state(cr, CR_WAIT_APPROVAL);
 		if (!cr->waiting_event_sent) {
 			cr->waiting_event_sent = 1;
-			notify_event(ctl->opts.events, "CertificateRequest", o->namespace, o->name,
-			             o->uid, 0, "WaitingForApproval",
-			             "Not signing the CertificateRequest until it is Approved");
+			msg = xasprintf("Not signing the %s until it is Approved", ctl->kind);
+			cr_event(cr, 0, "WaitingForApproval", msg);
+			free(msg);
 		}
 		cr_done(cr, WORKQ_DONE, 0);
 		return;
 	}
 	if (o->invalid != NULL) {
-		msg = xasprintf("The CertificateRequest cannot be handled: %s", o->invalid);
+		msg = xasprintf("The %s cannot be handled: %s", ctl->kind, o->invalid);
 		cr_fail(cr, msg);
 		free(msg);
 		return;

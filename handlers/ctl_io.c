@@ -92,6 +92,19 @@ ctl_io_pca_cancel(void *ctx, struct aws_pca_call *call)
 	aws_pca_cancel(call);
 }
 
+static struct kube_access *
+ctl_io_access_review(void *ctx, const struct kube_access_request *rq, kube_access_cb cb, void *arg)
+{
+	return kube_access_review(ctx, rq, cb, arg);
+}
+
+static void
+ctl_io_access_cancel(void *ctx, struct kube_access *a)
+{
+	(void)ctx;
+	kube_access_cancel(a);
+}
+
 void
 ctl_io_init(struct ctl_io *io, struct kube_client *kube)
 {
@@ -107,6 +120,8 @@ ctl_io_init(struct ctl_io *io, struct kube_client *kube)
 	io->pca_describe_ca = ctl_io_pca_describe_ca;
 	io->pca_get_ca_certificate = ctl_io_pca_get_ca_certificate;
 	io->pca_cancel = ctl_io_pca_cancel;
+	io->access_review = ctl_io_access_review;
+	io->access_cancel = ctl_io_access_cancel;
 	io->ctx = kube;
 }
 

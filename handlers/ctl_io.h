@@ -7,7 +7,7 @@
  * (a 404 during a write, a throttle, nothing at all) with no socket open.
  *
  * The operations have the contracts of the functions they stand for
- * (kube/write.h, kube/secret.h, aws/pca.h): callbacks never run from
+ * (kube/write.h, kube/secret.h, kube/access.h, aws/pca.h): callbacks never run from
  * within the call that starts them, and none after a cancel. A stand-in
  * may return any non-NULL handle; the controllers only hand it back.
  */
@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "aws/pca.h"
+#include "kube/access.h"
 #include "kube/secret.h"
 #include "kube/write.h"
 
@@ -53,6 +54,9 @@ struct ctl_io {
 	                                               const char *ca_arn, aws_pca_cb cb,
 	                                               void *arg);
 	void (*pca_cancel)(void *ctx, struct aws_pca_call *call);
+	struct kube_access *(*access_review)(void *ctx, const struct kube_access_request *rq,
+	                                     kube_access_cb cb, void *arg);
+	void (*access_cancel)(void *ctx, struct kube_access *a);
 	void *ctx;
 };
 

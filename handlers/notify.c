@@ -17,14 +17,17 @@ notify_event(struct kube_events *ev, const char *kind, const char *ns, const cha
 	struct kube_event_ref ref;
 	char *clean;
 	int cm = strcmp(kind, "CertificateRequest") == 0 || strcmp(kind, "Certificate") == 0;
-	const char *action = strcmp(kind, "CertificateRequest") == 0 ? "Sign"
-	                     : strcmp(kind, "Certificate") == 0      ? "Track"
-	                                                             : "Verify";
+	int csr = strcmp(kind, "CertificateSigningRequest") == 0;
+	const char *action = strcmp(kind, "CertificateRequest") == 0 || csr ? "Sign"
+	                     : strcmp(kind, "Certificate") == 0             ? "Track"
+	                                                                    : "Verify";
 
 	if (ev == NULL)
 		return;
 	memset(&ref, 0, sizeof ref);
-	ref.api_version = cm ? "cert-manager.io/v1" : KUBE_AWSPCA_GROUP "/v1beta1";
+	ref.api_version = cm    ? "cert-manager.io/v1"
+	                  : csr ? "certificates.k8s.io/v1"
+	                        : KUBE_AWSPCA_GROUP "/v1beta1";
 	ref.kind = kind;
 	ref.namespace = ns;
 	ref.name = name;

@@ -20,6 +20,7 @@
 #include "core/timefmt.h"
 #include "core/xmalloc.h"
 #include "kube/types.h"
+#include "kube/types_dec.h"
 
 const struct kube_resource kube_res_certificaterequests = {"cert-manager.io", "v1",
                                                            "certificaterequests", 1};
@@ -33,19 +34,7 @@ const struct kube_resource kube_res_leases = {"coordination.k8s.io", "v1", "leas
 const struct kube_resource kube_res_events = {"events.k8s.io", "v1", "events", 1};
 const struct kube_resource kube_res_core_events = {"", "v1", "events", 1};
 
-/* One decode in progress: the document, the object's name once known, the first error. */
-struct kube_dec {
-	const struct jtok *d;
-	const char *kind;
-	char *id;
-	char *err; /* "<kind> <id>: <msg>" */
-	char *msg; /* the same without the object's name */
-};
-
-static void kube_dec_fail(struct kube_dec *k, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
+void
 kube_dec_fail(struct kube_dec *k, const char *fmt, ...)
 {
 	va_list ap;
@@ -64,7 +53,7 @@ kube_dec_fail(struct kube_dec *k, const char *fmt, ...)
  * Ends a decode whose identity part is done: a failure there refuses the
  * object (-1, *cause set); a later one is kept as the object's *invalid.
  */
-static int
+int
 kube_dec_identity_done(struct kube_dec *k, char **cause)
 {
 	if (k->err == NULL)
@@ -76,7 +65,7 @@ kube_dec_identity_done(struct kube_dec *k, char **cause)
 	return -1;
 }
 
-static void
+void
 kube_dec_finish(struct kube_dec *k, char **invalid)
 {
 	*invalid = k->msg;
@@ -84,14 +73,14 @@ kube_dec_finish(struct kube_dec *k, char **invalid)
 	free(k->id);
 }
 
-static const char *
+const char *
 kube_dec_type(const struct kube_dec *k, int t)
 {
 	return jtok_type_name(jtok_type(k->d, t));
 }
 
 /* The member key of obj if it is an object; -1 when absent or null. */
-static int
+int
 kube_dec_obj(struct kube_dec *k, int obj, const char *where, const char *key)
 {
 	int t = jtok_get(k->d, obj, key);
@@ -107,7 +96,7 @@ kube_dec_obj(struct kube_dec *k, int obj, const char *where, const char *key)
 }
 
 /* Copies string member key of obj into *out (NULL when absent or null). */
-static void
+void
 kube_dec_str(struct kube_dec *k, int obj, const char *where, const char *key, char **out)
 {
 	int t = jtok_get(k->d, obj, key);
@@ -121,14 +110,14 @@ kube_dec_str(struct kube_dec *k, int obj, const char *where, const char *key, ch
 		                                                : kube_dec_type(k, t));
 }
 
-static void
+void
 kube_dec_required(struct kube_dec *k, const char *where, const char *key, const char *value)
 {
 	if (value == NULL || *value == '\0')
 		kube_dec_fail(k, "%s%s%s is missing", where, *where ? "." : "", key);
 }
 
-static void
+void
 kube_dec_int(struct kube_dec *k, int obj, const char *where, const char *key, int64_t *out)
 {
 	int t = jtok_get(k->d, obj, key);
@@ -140,7 +129,7 @@ kube_dec_int(struct kube_dec *k, int obj, const char *where, const char *key, in
 		                                                : kube_dec_type(k, t));
 }
 
-static void
+void
 kube_dec_bool(struct kube_dec *k, int obj, const char *where, const char *key, int *out)
 {
 	int t = jtok_get(k->d, obj, key);
@@ -152,7 +141,7 @@ kube_dec_bool(struct kube_dec *k, int obj, const char *where, const char *key, i
 }
 
 /* metadata: the fields every object has; sets k->id for the messages that follow. */
-static void
+void
 kube_dec_meta(struct kube_dec *k, int obj, char **ns, char **name, char **uid, char **rv,
               int64_t *generation)
 {
@@ -185,7 +174,7 @@ kube_dec_cond_status(struct kube_dec *k, const char *s, int idx)
 	return KUBE_COND_UNKNOWN;
 }
 
-static void
+void
 kube_condition_clear(struct kube_condition *c)
 {
 	free(c->reason);
@@ -212,7 +201,7 @@ kube_dec_condition(struct kube_dec *k, int t, int idx, struct kube_condition *c)
 }
 
 /* The conditions of status, each type into its slot (NULL slots are skipped). */
-static void
+void
 kube_dec_conditions(struct kube_dec *k, int status, const char *const *types,
                     struct kube_condition *const *slots, size_t n)
 {
@@ -255,7 +244,7 @@ kube_rv_older(const char *a, const char *b)
 }
 
 /* A non-negative decimal integer, as annotations carry them. */
-static int
+int
 kube_dec_count(const char *s, int64_t *out)
 {
 	char *end;
@@ -272,7 +261,7 @@ kube_dec_count(const char *s, int64_t *out)
 }
 
 /* An RFC 3339 time, as Unix ms; 0 when absent or null. */
-static void
+void
 kube_dec_time(struct kube_dec *k, int obj, const char *where, const char *key, int64_t *out)
 {
 	char *s = NULL;
@@ -315,11 +304,18 @@ kube_cr_free(struct kube_cr *cr)
 	kube_condition_clear(&cr->ready);
 	kube_condition_clear(&cr->invalid_request);
 	free(cr->failure_time);
+	free(cr->issuer_namespace);
+	free(cr->username);
+	free(cr->requester_uid);
+	for (u = cr->groups; u != NULL && *u != NULL; u++)
+		free(*u);
+	free(cr->groups);
+	free(cr->extra_json);
 	free(cr->invalid);
 	free(cr);
 }
 
-static void
+void
 kube_dec_usages(struct kube_dec *k, int spec, struct kube_cr *cr)
 {
 	int arr = jtok_get(k->d, spec, "usages"), t, i = 0;
@@ -340,7 +336,7 @@ kube_dec_usages(struct kube_dec *k, int spec, struct kube_cr *cr)
 	}
 }
 
-static void
+void
 kube_dec_request(struct kube_dec *k, int spec, struct kube_cr *cr)
 {
 	char *b64 = NULL;
@@ -552,7 +548,8 @@ kube_issuer_decode_kind(const struct jtok *d, int obj, int cluster, char **cause
 	/* A bad time is the renewal controller's to report, not a bad issuer. */
 	kube_dec_str(&k, ann, "metadata.annotations", KUBE_RENEW_BEFORE_ANNOTATION,
 	             &iss->renew_before);
-	if (iss->renew_before != NULL && timefmt_parse(iss->renew_before, &iss->renew_before_ms) != 0)
+	if (iss->renew_before != NULL &&
+	    timefmt_parse(iss->renew_before, &iss->renew_before_ms) != 0)
 		iss->renew_before_ms = 0;
 	kube_dec_issuer_spec(&k, obj, iss);
 	kube_dec_finish(&k, &iss->invalid);
@@ -665,7 +662,7 @@ const struct kube_type kube_type_certificate = {
     "Certificate", &kube_res_certificates, kube_certificate_decode_tok, kube_certificate_free_any};
 
 /* Parses a whole answer and runs the type's decoder on its top-level object. */
-static void *
+void *
 kube_decode_body(const struct kube_type *type, const char *json, size_t len, char **cause)
 {
 	struct jtok *d = NULL;

@@ -37,7 +37,17 @@
 #define KUBE_CERTIFICATE_NAME_ANNOTATION     "cert-manager.io/certificate-name"
 #define KUBE_CERTIFICATE_REVISION_ANNOTATION "cert-manager.io/certificate-revision"
 
+/* A CertificateSigningRequest's signer names for the two issuer kinds: <prefix><name>. */
+#define KUBE_CSR_SIGNER_CLUSTER_PREFIX "awspcaclusterissuers." KUBE_AWSPCA_GROUP "/"
+/* ... and <prefix><namespace>.<name> */
+#define KUBE_CSR_SIGNER_NAMESPACED_PREFIX "awspcaissuers." KUBE_AWSPCA_GROUP "/"
+/* cert-manager's annotations on a CertificateSigningRequest. */
+#define KUBE_CSR_DURATION_ANNOTATION "experimental.cert-manager.io/request-duration"
+#define KUBE_CSR_IS_CA_ANNOTATION    "experimental.cert-manager.io/request-is-ca"
+#define KUBE_CSR_CA_ANNOTATION       "experimental.cert-manager.io/ca" /* base64 of the CA PEM */
+
 extern const struct kube_resource kube_res_certificaterequests;
+extern const struct kube_resource kube_res_certificatesigningrequests;
 extern const struct kube_resource kube_res_certificates;
 extern const struct kube_resource kube_res_awspcaissuers;
 extern const struct kube_resource kube_res_awspcaclusterissuers;
@@ -62,8 +72,21 @@ struct kube_condition {
 	char *last_transition_time;
 };
 
-/* A cert-manager CertificateRequest (cert-manager.io/v1). */
+/* Which API a request came from. */
+enum kube_cr_api {
+	KUBE_CR_CERT_MANAGER, /* a cert-manager.io/v1 CertificateRequest */
+	KUBE_CR_KUBERNETES,   /* a certificates.k8s.io/v1 CertificateSigningRequest */
+};
+
+/*
+ * A cert-manager CertificateRequest (cert-manager.io/v1), or a Kubernetes
+ * CertificateSigningRequest read into the same fields (kube/types_csr.c):
+ * its signer name gives issuerRef (and issuer_namespace), its Approved,
+ * Denied and Failed conditions fill approved, denied and ready, and a
+ * status.certificate reads as Ready=True.
+ */
 struct kube_cr {
+	enum kube_cr_api api;
 	char *namespace, *name, *uid, *resource_version;
 	int64_t generation;
 	char *issuer_group, *issuer_kind, *issuer_name;
@@ -81,6 +104,11 @@ struct kube_cr {
 	int has_certificate; /* status.certificate is set */
 	char *failure_time;  /* status.failureTime, or NULL */
 	int deleting;        /* metadata.deletionTimestamp is set */
+	/* CertificateSigningRequests only (NULL otherwise): */
+	char *issuer_namespace;         /* an AWSPCAIssuer's namespace, from spec.signerName */
+	char *username, *requester_uid; /* spec.username, spec.uid */
+	char **groups;                  /* spec.groups, NULL-terminated */
+	char *extra_json;               /* spec.extra as JSON text */
 	/*
 	 * Why the request cannot be handled ("spec.duration \"-1h\" is
 	 * negative"), or NULL. Identity and issuerRef are always read when
@@ -140,6 +168,7 @@ struct kube_certificate {
 int kube_rv_older(const char *a, const char *b);
 
 extern const struct kube_type kube_type_cr;
+extern const struct kube_type kube_type_csr; /* into struct kube_cr */
 extern const struct kube_type kube_type_issuer;
 extern const struct kube_type kube_type_cluster_issuer;
 extern const struct kube_type kube_type_certificate;
@@ -156,6 +185,7 @@ void kube_issuer_free(struct kube_issuer *iss);
  * the object decoded with ->invalid set.
  */
 int kube_cr_decode(const char *json, size_t len, struct kube_cr **out, char **cause);
+int kube_csr_decode(const char *json, size_t len, struct kube_cr **out, char **cause);
 int kube_issuer_decode(const char *json, size_t len, int cluster, struct kube_issuer **out,
                        char **cause);
 

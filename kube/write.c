@@ -403,6 +403,45 @@ kube_write_b64(struct jenc *e, const char *key, const char *pem)
 	buf_clear(&b64);
 }
 
+/*
+ * A CertificateSigningRequest's status: the certificate, or the Failed
+ * condition. Its Approved and Denied conditions belong to the approver.
+ */
+static void
+kube_write_csr_status_body(struct buf *out, const struct kube_cr *cr,
+                           const struct kube_ready *ready, const struct kube_cr_result *res,
+                           int64_t now_ms)
+{
+	struct jenc e;
+	char now[32], *message;
+
+	timefmt_format(now_ms, 0, now, sizeof now);
+	jenc_init(&e, out);
+	kube_write_head(&e, "certificates.k8s.io/v1", "CertificateSigningRequest", NULL, cr->name,
+	                cr->uid, cr->resource_version);
+	jenc_key(&e, "status");
+	jenc_obj_open(&e);
+	if (ready->ok && res != NULL && res->certificate != NULL) {
+		kube_write_b64(&e, "certificate", res->certificate);
+	} else {
+		message = secrets_scrub(ready->message != NULL ? ready->message : "");
+		jenc_key(&e, "conditions");
+		jenc_arr_open(&e);
+		jenc_obj_open(&e);
+		jenc_kv_str(&e, "type", "Failed");
+		jenc_kv_str(&e, "status", "True");
+		jenc_kv_str(&e, "reason", ready->reason);
+		jenc_kv_str(&e, "message", message);
+		jenc_kv_str(&e, "lastTransitionTime", now);
+		jenc_kv_str(&e, "lastUpdateTime", now);
+		jenc_obj_close(&e);
+		jenc_arr_close(&e);
+		free(message);
+	}
+	jenc_obj_close(&e);
+	jenc_obj_close(&e);
+}
+
 void
 kube_write_cr_status_body(struct buf *out, const struct kube_cr *cr, const struct kube_ready *ready,
                           const struct kube_cr_result *res, int64_t now_ms)
@@ -410,6 +449,10 @@ kube_write_cr_status_body(struct buf *out, const struct kube_cr *cr, const struc
 	struct jenc e;
 	char now[32];
 
+	if (cr->api == KUBE_CR_KUBERNETES) {
+		kube_write_csr_status_body(out, cr, ready, res, now_ms);
+		return;
+	}
 	jenc_init(&e, out);
 	kube_write_head(&e, "cert-manager.io/v1", "CertificateRequest", cr->namespace, cr->name,
 	                cr->uid, cr->resource_version);
@@ -502,12 +545,20 @@ struct kube_write *
 kube_write_cr_annotate(struct kube_client *c, const struct kube_cr *cr, const char *key,
                        const char *value, kube_write_cb cb, void *arg)
 {
-	struct kube_write *w = kube_write_new(c, KUBE_WRITE_ANNOTATE, &kube_type_cr, cr->namespace,
-	                                      cr->name, cr->uid, cb, arg);
+	int csr = cr->api == KUBE_CR_KUBERNETES;
+	struct kube_write *w =
+	    kube_write_new(c, KUBE_WRITE_ANNOTATE, csr ? &kube_type_csr : &kube_type_cr,
+	                   cr->namespace, cr->name, cr->uid, cb, arg);
 	struct jenc e;
 
 	w->key = xstrdup(key);
 	w->value = xstrdup(value);
+	if (csr) {
+		/* CertificateSigningRequests are only ever updated (the shipped role has no patch).
+		 */
+		kube_write_get(w, KUBE_WRITE_READING);
+		return w;
+	}
 	if (kube_write_no_patch) {
 		metrics_inc(kube_write_m_fallbacks, "certificaterequests");
 		kube_write_get(w, KUBE_WRITE_READING);
@@ -580,8 +631,9 @@ kube_write_cr_status(struct kube_client *c, const struct kube_cr *cr,
                      const struct kube_ready *ready, const struct kube_cr_result *res,
                      kube_write_cb cb, void *arg)
 {
-	struct kube_write *w = kube_write_new(c, KUBE_WRITE_CR_STATUS, &kube_type_cr, cr->namespace,
-	                                      cr->name, cr->uid, cb, arg);
+	struct kube_write *w = kube_write_new(
+	    c, KUBE_WRITE_CR_STATUS, cr->api == KUBE_CR_KUBERNETES ? &kube_type_csr : &kube_type_cr,
+	    cr->namespace, cr->name, cr->uid, cb, arg);
 
 	kube_write_cr_status_body(&w->body, cr, ready, res, clock_wall_ms());
 	return kube_write_apply_status(w);

@@ -90,11 +90,20 @@ struct kube_cr_result {
  */
 int kube_ready_differs(const struct kube_condition *prev, const struct kube_ready *ready);
 
-/* Sets metadata.annotations[key] = value on cr. */
+/*
+ * Sets metadata.annotations[key] = value on cr. A CertificateSigningRequest
+ * is always annotated with a read-modify-write update.
+ */
 struct kube_write *kube_write_cr_annotate(struct kube_client *c, const struct kube_cr *cr,
                                           const char *key, const char *value, kube_write_cb cb,
                                           void *arg);
-/* Applies the Ready condition (and what res holds) to cr's status. res may be NULL. */
+/*
+ * Applies the Ready condition (and what res holds) to cr's status. res may
+ * be NULL. For a CertificateSigningRequest only final outcomes are written:
+ * status.certificate when ready->ok, else the Failed condition with the
+ * reason and message of ready (res->ca goes in an annotation, written with
+ * kube_write_cr_annotate() before).
+ */
 struct kube_write *kube_write_cr_status(struct kube_client *c, const struct kube_cr *cr,
                                         const struct kube_ready *ready,
                                         const struct kube_cr_result *res, kube_write_cb cb,

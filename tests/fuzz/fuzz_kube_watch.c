@@ -3,15 +3,17 @@
  * lines and list pages, and the object decoders behind them.
  *
  * The first input byte picks what the rest is:
- *   0  a watch stream: each line goes to four reflectors (CertificateRequest,
- *      AWSPCAIssuer, AWSPCAClusterIssuer, Certificate) through
+ *   0  a watch stream: each line goes to five reflectors (CertificateRequest,
+ *      AWSPCAIssuer, AWSPCAClusterIssuer, Certificate,
+ *      CertificateSigningRequest) through
  *      kube_reflector_feed_line,
  *      as the watch would hand it over. Their owner keeps objects whose name
  *      starts with a letter up to 'm'. After each line the reflector must
  *      track exactly the objects its owner holds: every on_delete matches
  *      something kept, and nothing kept is forgotten silently.
  *   1  a list page: every item through every decoder, and the whole input
- *      through kube_cr_decode, kube_issuer_decode and kube_secret_decode.
+ *      through kube_cr_decode, kube_csr_decode, kube_issuer_decode,
+ *      kube_secret_decode and the SubjectAccessReview answer reader.
  *   2  the scalar formats: base64 and Go durations.
  * Decoders must return an object or a cause, never both or neither.
  */
@@ -29,6 +31,7 @@
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/reflector.h"
+#include "kube/access.h"
 #include "kube/secret.h"
 #include "kube/types.h"
 
@@ -105,8 +108,9 @@ fuzz_on_delete(const struct kube_meta *meta, void *arg)
 static void
 fuzz_watch(const char *p, size_t len)
 {
-	static const struct kube_type *const types[] = {
-	    &kube_type_cr, &kube_type_issuer, &kube_type_cluster_issuer, &kube_type_certificate};
+	static const struct kube_type *const types[] = {&kube_type_cr, &kube_type_issuer,
+	                                                &kube_type_cluster_issuer,
+	                                                &kube_type_certificate, &kube_type_csr};
 	enum { N = sizeof types / sizeof types[0] };
 	struct kube_reflector *r[N];
 	struct fuzz_owner owners[N];
@@ -180,12 +184,26 @@ fuzz_page(const char *p, size_t len)
 			cause = NULL;
 			fuzz_decoded(&kube_type_certificate,
 			             kube_type_certificate.decode(d, item, &cause), cause);
+			cause = NULL;
+			fuzz_decoded(&kube_type_csr, kube_type_csr.decode(d, item, &cause), cause);
 		}
 		jtok_free(d);
 	}
 	cause = NULL;
 	fuzz_check((kube_cr_decode(p, len, &cr, &cause) == 0) == (cr != NULL));
 	fuzz_decoded(&kube_type_cr, cr, cause);
+	cause = NULL;
+	fuzz_check((kube_csr_decode(p, len, &cr, &cause) == 0) == (cr != NULL));
+	fuzz_decoded(&kube_type_csr, cr, cause);
+	cause = NULL;
+	{
+		int allowed;
+		char *reason = NULL;
+
+		if (kube_access_review_answer(p, len, &allowed, &reason) == 0)
+			fuzz_check(allowed == 0 || allowed == 1);
+		free(reason);
+	}
 	cause = NULL;
 	fuzz_check((kube_issuer_decode(p, len, 1, &iss, &cause) == 0) == (iss != NULL));
 	fuzz_decoded(&kube_type_cluster_issuer, iss, cause);

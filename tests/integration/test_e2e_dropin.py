@@ -154,6 +154,12 @@ class GoChart(unittest.TestCase):
         self.assertEqual(self.stack.metric_value(m, "pca_issuer_certificates_tracking"), 0)
         said = [ln for ln in proc.lines if ln.get("resource") == "certificates"]
         self.assertEqual(len(said), 1, said)
+        # Nor CertificateSigningRequests: signing them is off, said once.
+        self.assertEqual(self.stack.metric_value(
+            m, "pca_issuer_permission_missing", resource="certificatesigningrequests",
+            verb="list"), 1)
+        said = [ln for ln in proc.lines if ln.get("resource") == "certificatesigningrequests"]
+        self.assertEqual(len(said), 1, said)
         self.assertEqual(self.stack.metric_value(m, "leader_election_master_status",
                                                  **{"name": LEASE}), 1)
         # Core Events, as the role allows, on the requests.

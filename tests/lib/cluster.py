@@ -56,8 +56,7 @@ SERVICE_CIDR = "10.0.0.0/24"
 _DISABLED_ADMISSION = (
     "LimitRanger,TaintNodesByCondition,Priority,DefaultTolerationSeconds,"
     "DefaultStorageClass,StorageObjectInUseProtection,"
-    "PersistentVolumeClaimResize,RuntimeClass,CertificateApproval,"
-    "CertificateSigning,CertificateSubjectRestriction,DefaultIngressClass,"
+    "PersistentVolumeClaimResize,RuntimeClass,DefaultIngressClass,"
     "MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota"
 )
 
@@ -65,7 +64,7 @@ _DISABLED_ADMISSION = (
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Core v1 (Secrets, Events, ServiceAccount tokens), what RBAC and kubectl
-# auth need, CRDs, Leases for leader election, events.k8s.io, and the groups
+# auth need, CRDs, Leases for leader election, events.k8s.io, the CSR API, and the groups
 # the API server itself relies on (APIServices, priority-and-fairness).
 _RUNTIME_CONFIG = ",".join([
     "api/all=false",
@@ -77,6 +76,7 @@ _RUNTIME_CONFIG = ",".join([
     "apiregistration.k8s.io/v1=true",
     "coordination.k8s.io/v1=true",
     "events.k8s.io/v1=true",
+    "certificates.k8s.io/v1=true",
     "flowcontrol.apiserver.k8s.io/v1beta1=true",
 ])
 
@@ -581,7 +581,10 @@ class Cluster:
             "--service-cluster-ip-range=" + SERVICE_CIDR,
             # No kubelet or endpoints to reconcile: nothing runs pods.
             "--endpoint-reconciler-type=none",
-            "--enable-admission-plugins=NamespaceLifecycle,ServiceAccount",
+            # The CSR API's own checks: approving and signing need
+            # `approve` and `sign` on the signer.
+            "--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,"
+            "CertificateApproval,CertificateSigning,CertificateSubjectRestriction",
             "--disable-admission-plugins=" + _DISABLED_ADMISSION,
             "--profiling=false",
             "--v=1",

@@ -37,21 +37,22 @@ enum fk_kind {
 	FK_DESCRIBE,
 	FK_ISSUER_ANNOTATE,
 	FK_GET_CA,
+	FK_ACCESS,
 };
 
 static const char *const fk_kind_names[] = {
     "annotate", "cr_status", "issuer_status",   "secret", "issue",
-    "get",      "describe",  "issuer_annotate", "get_ca"};
+    "get",      "describe",  "issuer_annotate", "get_ca", "access"};
 
 /* One call a controller made, waiting for the test's answer. */
 struct fk_call {
 	enum fk_kind kind;
 	int cancelled, answered;
 	void *cb, *arg;
-	char key[256];   /* the object's ns/name (secret: ns/name) */
-	char uid[64];    /* of the object written */
-	char value[512]; /* annotation key=value, or the Ready reason written */
-	int ok;          /* the Ready status written */
+	char key[256];      /* the object's ns/name (secret: ns/name) */
+	char uid[64];       /* of the object written */
+	char value[4096];   /* annotation key=value, or the Ready reason written */
+	int ok;             /* the Ready status written */
 	char renewing[512]; /* issuer status: "<status> <reason>: <message>" of Renewing, or "" */
 	int has_certificate, failure_time;
 	struct fk_call *next;
@@ -303,7 +304,10 @@ fk_answer_write(struct fk_call *c, enum kube_write_err err, const char *obj_json
 		} else {
 			struct kube_cr *cr = NULL;
 
-			(void)kube_cr_decode(obj_json, strlen(obj_json), &cr, &cause);
+			if (strstr(obj_json, "\"kind\":\"CertificateSigningRequest\"") != NULL)
+				(void)kube_csr_decode(obj_json, strlen(obj_json), &cr, &cause);
+			else
+				(void)kube_cr_decode(obj_json, strlen(obj_json), &cr, &cause);
 			obj = cr;
 		}
 		free(cause);
@@ -326,12 +330,14 @@ fk_apply_cr_write(struct fk_cr *cr, const struct fk_call *c)
 
 	if (c->kind == FK_ANNOTATE && eq != NULL) {
 		if (strncmp(c->value, KUBE_CERT_ARN_ANNOTATION, (size_t)(eq - c->value)) == 0)
-			snprintf(cr->arn, sizeof cr->arn, "%s", eq + 1);
+			snprintf(cr->arn, sizeof cr->arn, "%.*s", (int)sizeof cr->arn - 1, eq + 1);
 		else
-			snprintf(cr->started, sizeof cr->started, "%s", eq + 1);
+			snprintf(cr->started, sizeof cr->started, "%.*s",
+			         (int)sizeof cr->started - 1, eq + 1);
 	} else if (c->kind == FK_CR_STATUS) {
 		cr->ready = c->ok ? 1 : 2;
-		snprintf(cr->reason, sizeof cr->reason, "%s", c->value);
+		snprintf(cr->reason, sizeof cr->reason, "%.*s", (int)sizeof cr->reason - 1,
+		         c->value);
 	}
 	cr->rv = ++fk_rv;
 }
@@ -534,11 +540,37 @@ fk_pca_cancel(void *ctx, struct aws_pca_call *call)
 	fk_cancel(ctx, call);
 }
 
+/* value: "<verb> <group>/<resource> <namespace>/<name> as <user>" */
+FK_FN struct kube_access *
+fk_access_review(void *ctx, const struct kube_access_request *rq, kube_access_cb cb, void *arg)
+{
+	struct fk_call *c = fk_new(FK_ACCESS, (void *)cb, arg);
+
+	(void)ctx;
+	snprintf(c->value, sizeof c->value, "%s %s/%s %s/%s as %s", rq->verb, rq->group,
+	         rq->resource, rq->namespace != NULL ? rq->namespace : "", rq->name, rq->user);
+	return (struct kube_access *)c;
+}
+
+FK_FN void
+fk_access_cancel(void *ctx, struct kube_access *a)
+{
+	fk_cancel(ctx, a);
+}
+
+FK_FN void
+fk_answer_access(struct fk_call *c, enum kube_access_err err, int allowed)
+{
+	struct kube_access_result res = {err, err == KUBE_ACCESS_OK ? 201 : 403, allowed, ""};
+
+	c->answered = 1;
+	((kube_access_cb)c->cb)(&res, c->arg);
+}
+
 static const struct ctl_io fk_io = {
-    fk_cr_annotate,  fk_cr_status,       fk_issuer_status, fk_issuer_annotate,
-    fk_write_cancel, fk_secret_read,     fk_secret_cancel, fk_pca_issue,
-    fk_pca_get,      fk_pca_describe,    fk_pca_get_ca,    fk_pca_cancel,
-    NULL,
+    fk_cr_annotate, fk_cr_status,     fk_issuer_status, fk_issuer_annotate, fk_write_cancel,
+    fk_secret_read, fk_secret_cancel, fk_pca_issue,     fk_pca_get,         fk_pca_describe,
+    fk_pca_get_ca,  fk_pca_cancel,    fk_access_review, fk_access_cancel,   NULL,
 };
 
 #endif

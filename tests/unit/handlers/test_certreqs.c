@@ -24,6 +24,7 @@
 #include "handlers/certreqs.h"
 #include "handlers/issuers.h"
 #include "fakeio.h"
+#include "testpki.h"
 #include "testutil.h"
 
 #define CA_ARN "arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/0000-1111"
@@ -36,76 +37,6 @@ static struct aws_creds_env env;
 static struct issuers *issuers;
 static struct certreqs *certreqs;
 static char *csr_pem, *leaf_pem, *chain_pem;
-
-/* ---- a key, its CSR, and a certificate for it from a throwaway CA ---- */
-
-static char *
-pem_of_req(X509_REQ *req)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *p, *out;
-	long n;
-
-	PEM_write_bio_X509_REQ(b, req);
-	n = BIO_get_mem_data(b, &p);
-	out = xstrndup(p, (size_t)n);
-	BIO_free(b);
-	return out;
-}
-
-static char *
-pem_of_cert(X509 *x)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *p, *out;
-	long n;
-
-	PEM_write_bio_X509(b, x);
-	n = BIO_get_mem_data(b, &p);
-	out = xstrndup(p, (size_t)n);
-	BIO_free(b);
-	return out;
-}
-
-static X509 *
-make_cert(EVP_PKEY *subject_key, EVP_PKEY *signer, X509 *issuer, const char *cn)
-{
-	X509 *x = X509_new();
-	X509_NAME *name = X509_get_subject_name(x);
-
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : name);
-	X509_gmtime_adj(X509_getm_notBefore(x), 0);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-	X509_set_pubkey(x, subject_key);
-	X509_sign(x, signer, EVP_sha256());
-	return x;
-}
-
-static void
-make_pki(void)
-{
-	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	EVP_PKEY *ca_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	X509_REQ *req = X509_REQ_new();
-	X509 *ca, *leaf;
-
-	X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req), "CN", MBSTRING_ASC,
-	                           (const unsigned char *)"app.example", -1, -1, 0);
-	X509_REQ_set_pubkey(req, key);
-	X509_REQ_sign(req, key, EVP_sha256());
-	csr_pem = pem_of_req(req);
-	ca = make_cert(ca_key, ca_key, NULL, "Test CA");
-	leaf = make_cert(key, ca_key, ca, "app.example");
-	leaf_pem = pem_of_cert(leaf);
-	chain_pem = pem_of_cert(ca);
-	X509_free(ca);
-	X509_free(leaf);
-	X509_REQ_free(req);
-	EVP_PKEY_free(key);
-	EVP_PKEY_free(ca_key);
-}
 
 /* ---- the controllers ---- */
 
@@ -235,10 +166,11 @@ static double
 count(const char *outcome)
 {
 	return metrics_value(metrics_counter("pca_issuer_certificaterequests_total",
-	                                     "CertificateRequests finished, by issuer and outcome "
-	                                     "(issued, failed, denied).",
-	                                     "issuer_kind,issuer,outcome"),
-	                     "AWSPCAIssuer", NS "/pca", outcome);
+	                                     "Requests finished, by issuer and outcome (issued, "
+	                                     "failed, denied) and api (certificaterequests, "
+	                                     "certificatesigningrequests).",
+	                                     "issuer_kind,issuer,outcome,api"),
+	                     "AWSPCAIssuer", NS "/pca", outcome, "certificaterequests");
 }
 
 /* The IdempotencyToken of a request: its uid without dashes. */
@@ -563,7 +495,7 @@ main(void)
 	clock_set_fake(&mono_ms, &wall_ms);
 	memset(&env, 0, sizeof env);
 	env.getenv = no_env;
-	make_pki();
+	make_pki(&csr_pem, &leaf_pem, &chain_pem);
 	TEST(test_issues_step_by_step);
 	TEST(test_max_retry_duration);
 	TEST(test_not_found_during_write);

@@ -152,7 +152,7 @@ written_reason(void)
 
 	if (c == NULL)
 		return "";
-	snprintf(reason, sizeof reason, "%s", c->value);
+	snprintf(reason, sizeof reason, "%.*s", (int)sizeof reason - 1, c->value);
 	fk_answer_write(c, KUBE_WRITE_OK, NULL, 0);
 	settle();
 	return reason;
@@ -352,11 +352,11 @@ annotated_json(const char *ns, const char *name, const char *uid, const char *fp
 	const char *at = strstr(json, "\"metadata\":{") + 12;
 	char *out;
 
-	out = xasprintf("%.*s\"annotations\":{\"" KUBE_CA_FINGERPRINT_ANNOTATION "\":\"%s\"%s%s%s},%s",
-	                (int)(at - json), json, fp,
-	                renew_before != NULL ? ",\"" KUBE_RENEW_BEFORE_ANNOTATION "\":\"" : "",
-	                renew_before != NULL ? renew_before : "", renew_before != NULL ? "\"" : "",
-	                at);
+	out = xasprintf(
+	    "%.*s\"annotations\":{\"" KUBE_CA_FINGERPRINT_ANNOTATION "\":\"%s\"%s%s%s},%s",
+	    (int)(at - json), json, fp,
+	    renew_before != NULL ? ",\"" KUBE_RENEW_BEFORE_ANNOTATION "\":\"" : "",
+	    renew_before != NULL ? renew_before : "", renew_before != NULL ? "\"" : "", at);
 	free(json);
 	return out;
 }
