@@ -217,6 +217,9 @@ renew_trigger(struct renew *r, struct renew_job *j, const char *key, const char 
 	r->calls = c;
 	if (j != NULL)
 		j->writes++;
+	/* One line per renewal asked for: when, and why, as the user will want to know. */
+	log_info("asking cert-manager to renew", "certificate", key, "reason",
+	         j != NULL ? "annotation" : "spread");
 	c->call =
 	    kube_certificate_renew(r->o.kube, ns, slash + 1, NULL, message, renew_on_triggered, c);
 }
