@@ -23,6 +23,7 @@
 #include "handlers/ctl_io.h"
 #include "kube/reflector.h"
 #include "kube/types.h"
+#include "testutil.h"
 
 /* Each test program uses some of these, and not the same ones. */
 #define FK_FN static __attribute__((unused))
@@ -565,6 +566,41 @@ fk_answer_access(struct fk_call *c, enum kube_access_err err, int allowed)
 
 	c->answered = 1;
 	((kube_access_cb)c->cb)(&res, c->arg);
+}
+
+/* The oldest pending call of kind; a failed check (and the calls listed) when there is none. */
+FK_FN struct fk_call *
+fk_expect(enum fk_kind kind)
+{
+	struct fk_call *c = fk_pending(kind);
+
+	if (c == NULL) {
+		fprintf(stderr, "  no %s call pending; the calls:\n", fk_kind_names[kind]);
+		fk_dump();
+	}
+	CHECK(c != NULL);
+	return c;
+}
+
+/* Answers an issuer's check (Secret found, CA ACTIVE, status written), then settle(). */
+FK_FN void
+fk_issuer_becomes_ready(void (*settle)(void))
+{
+	struct fk_call *c;
+	struct aws_pca_result r;
+
+	if ((c = fk_expect(FK_SECRET)) == NULL)
+		return;
+	fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
+	if ((c = fk_expect(FK_DESCRIBE)) == NULL)
+		return;
+	r = fk_pca_result(AWS_OK, "");
+	r.ca_status = "ACTIVE";
+	r.ca_signing_algorithm = "SHA256WITHECDSA";
+	fk_answer_pca(c, &r);
+	if ((c = fk_expect(FK_ISSUER_STATUS)) != NULL)
+		fk_answer_write(c, KUBE_WRITE_OK, NULL, 0);
+	settle();
 }
 
 static const struct ctl_io fk_io = {

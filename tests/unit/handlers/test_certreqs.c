@@ -111,55 +111,18 @@ feed_issuer(const char *name, const char *uid)
 	settle();
 }
 
-/* Answers the issuer's check: Secret found, CA ACTIVE, status written. */
-static void
-issuer_becomes_ready(void)
-{
-	struct fk_call *c;
-	struct aws_pca_result r;
-
-	CHECK((c = fk_pending(FK_SECRET)) != NULL);
-	if (c == NULL)
-		return;
-	fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
-	CHECK((c = fk_pending(FK_DESCRIBE)) != NULL);
-	if (c == NULL)
-		return;
-	r = fk_pca_result(AWS_OK, "");
-	r.ca_status = "ACTIVE";
-	r.ca_signing_algorithm = "SHA256WITHECDSA";
-	fk_answer_pca(c, &r);
-	CHECK((c = fk_pending(FK_ISSUER_STATUS)) != NULL);
-	if (c != NULL)
-		fk_answer_write(c, KUBE_WRITE_OK, NULL, 0);
-	settle();
-}
-
-static struct fk_call *
-expect(enum fk_kind kind)
-{
-	struct fk_call *c = fk_pending(kind);
-
-	if (c == NULL) {
-		fprintf(stderr, "  no %s call pending; the calls:\n", fk_kind_names[kind]);
-		fk_dump();
-	}
-	CHECK(c != NULL);
-	return c;
-}
-
 /* Takes a fed request through to IssueCertificate in flight. */
 static struct fk_call *
 to_issuing(struct fk_cr *cr)
 {
 	struct fk_call *c;
 
-	if ((c = expect(FK_ANNOTATE)) == NULL)
+	if ((c = fk_expect(FK_ANNOTATE)) == NULL)
 		return NULL;
 	CHECK_CONTAINS(c->value, KUBE_ISSUE_STARTED_ANNOTATION);
 	fk_ok_cr_write(c, cr);
 	settle();
-	return expect(FK_ISSUE);
+	return fk_expect(FK_ISSUE);
 }
 
 static double
@@ -219,7 +182,7 @@ test_issues_step_by_step(void)
 
 	setup(3600000);
 	feed_issuer("pca", "i-1");
-	issuer_becomes_ready();
+	fk_issuer_becomes_ready(settle);
 	fk_cr_init(&cr, NS, "web", "0123abcd-0000-4000-8000-000000000001", "AWSPCAIssuer", "pca",
 	           csr_pem);
 	cr.approved = 1;
@@ -235,25 +198,25 @@ test_issues_step_by_step(void)
 	r.certificate_arn = CA_ARN "/certificate/abc";
 	fk_answer_pca(c, &r);
 	/* The ARN is recorded before anything else. */
-	if ((c = expect(FK_ANNOTATE)) == NULL)
+	if ((c = fk_expect(FK_ANNOTATE)) == NULL)
 		goto out;
 	CHECK_CONTAINS(c->value, KUBE_CERT_ARN_ANNOTATION "=" CA_ARN "/certificate/abc");
 	fk_ok_cr_write(c, &cr);
 	settle();
 	CHECK(fk_pending(FK_GET) == NULL); /* a moment for AWS first */
 	advance(600);
-	if ((c = expect(FK_GET)) == NULL)
+	if ((c = fk_expect(FK_GET)) == NULL)
 		goto out;
 	fk_answer_pca(c,
 	              (r = fk_pca_result(AWS_ERR_IN_PROGRESS, "RequestInProgressException"), &r));
 	advance(1100);
-	if ((c = expect(FK_GET)) == NULL)
+	if ((c = fk_expect(FK_GET)) == NULL)
 		goto out;
 	r = fk_pca_result(AWS_OK, "");
 	r.certificate = leaf_pem;
 	r.certificate_chain = chain_pem;
 	fk_answer_pca(c, &r);
-	if ((c = expect(FK_CR_STATUS)) == NULL)
+	if ((c = fk_expect(FK_CR_STATUS)) == NULL)
 		goto out;
 	CHECK_STR(c->value, "Issued");
 	CHECK(c->ok && c->has_certificate && !c->failure_time);
@@ -278,7 +241,7 @@ test_max_retry_duration(void)
 
 	setup(10000);
 	feed_issuer("pca", "i-1");
-	issuer_becomes_ready();
+	fk_issuer_becomes_ready(settle);
 	fk_cr_init(&cr, NS, "slow", "0123abcd-0000-4000-8000-000000000002", "AWSPCAIssuer", "pca",
 	           csr_pem);
 	cr.approved = 1;
@@ -288,7 +251,7 @@ test_max_retry_duration(void)
 		goto out;
 	for (;;) {
 		fk_answer_pca(c, &r);
-		if ((c = expect(FK_CR_STATUS)) == NULL)
+		if ((c = fk_expect(FK_CR_STATUS)) == NULL)
 			goto out;
 		if (strcmp(c->value, "Failed") == 0)
 			break;
@@ -300,7 +263,7 @@ test_max_retry_duration(void)
 		/* Waits for its back-off (doubling); then the same IssueCertificate again. */
 		for (int s = 0; s < 60 && fk_pending(FK_ISSUE) == NULL; s++)
 			advance(1000);
-		if (rounds > 20 || (c = expect(FK_ISSUE)) == NULL)
+		if (rounds > 20 || (c = fk_expect(FK_ISSUE)) == NULL)
 			goto out;
 	}
 	CHECK(c->failure_time);
@@ -323,13 +286,13 @@ test_not_found_during_write(void)
 
 	setup(3600000);
 	feed_issuer("pca", "i-1");
-	issuer_becomes_ready();
+	fk_issuer_becomes_ready(settle);
 	fk_cr_init(&cr, NS, "gone", "0123abcd-0000-4000-8000-000000000003", "AWSPCAIssuer", "pca",
 	           csr_pem);
 	cr.approved = 1;
 	fk_feed_cr(certreqs_reflector(certreqs), "ADDED", &cr);
 	settle();
-	if ((c = expect(FK_ANNOTATE)) == NULL)
+	if ((c = fk_expect(FK_ANNOTATE)) == NULL)
 		goto out;
 	fk_answer_write(c, KUBE_WRITE_GONE, NULL, 0);
 	advance(10000);
@@ -349,7 +312,7 @@ test_deleted_and_recreated_while_issuing(void)
 
 	setup(3600000);
 	feed_issuer("pca", "i-1");
-	issuer_becomes_ready();
+	fk_issuer_becomes_ready(settle);
 	fk_cr_init(&cr, NS, "web", "0123abcd-0000-4000-8000-000000000004", "AWSPCAIssuer", "pca",
 	           csr_pem);
 	fk_cr_init(&again, NS, "web", "0123abcd-0000-4000-8000-000000000005", "AWSPCAIssuer", "pca",
@@ -366,12 +329,12 @@ test_deleted_and_recreated_while_issuing(void)
 	fk_feed_cr(certreqs_reflector(certreqs), "ADDED", &again);
 	settle();
 	/* The namesake is a new request: its own marker, its own token. */
-	if ((c = expect(FK_ANNOTATE)) == NULL)
+	if ((c = fk_expect(FK_ANNOTATE)) == NULL)
 		goto out;
 	CHECK_STR(c->uid, again.uid);
 	fk_ok_cr_write(c, &again);
 	settle();
-	if ((c = expect(FK_ISSUE)) == NULL)
+	if ((c = fk_expect(FK_ISSUE)) == NULL)
 		goto out;
 	{
 		char token[64];
@@ -387,7 +350,7 @@ test_deleted_and_recreated_while_issuing(void)
 	fk_feed_cr(certreqs_reflector(certreqs), "MODIFIED", &cr);
 	settle();
 	CHECK_INT(fk_ncancelled(FK_ISSUE), 2);
-	if ((c = expect(FK_ANNOTATE)) != NULL)
+	if ((c = fk_expect(FK_ANNOTATE)) != NULL)
 		CHECK_STR(c->uid, cr.uid);
 out:
 	fk_cr_clear(&cr);
@@ -405,7 +368,7 @@ test_losing_leadership_mid_call(void)
 
 	setup(3600000);
 	feed_issuer("pca", "i-1");
-	issuer_becomes_ready();
+	fk_issuer_becomes_ready(settle);
 	fk_cr_init(&cr, NS, "lead", "0123abcd-0000-4000-8000-000000000007", "AWSPCAIssuer", "pca",
 	           csr_pem);
 	cr.approved = 1;
@@ -418,7 +381,7 @@ test_losing_leadership_mid_call(void)
 	r.certificate_arn = CA_ARN "/certificate/def";
 	fk_answer_pca(c, &r);
 	/* The ARN of a certificate issued is recorded all the same. */
-	if ((c = expect(FK_ANNOTATE)) == NULL)
+	if ((c = fk_expect(FK_ANNOTATE)) == NULL)
 		goto out;
 	fk_ok_cr_write(c, &cr);
 	advance(5000);
@@ -441,10 +404,10 @@ test_waiting_for_the_issuer(void)
 	setup(3600000);
 	feed_issuer("pca", "i-1");
 	/* The issuer's Secret is missing: not ready. */
-	if ((c = expect(FK_SECRET)) == NULL)
+	if ((c = fk_expect(FK_SECRET)) == NULL)
 		goto out0;
 	fk_answer_secret(c, KUBE_SECRET_NOT_FOUND, NULL, NULL);
-	if ((c = expect(FK_ISSUER_STATUS)) == NULL)
+	if ((c = fk_expect(FK_ISSUER_STATUS)) == NULL)
 		goto out0;
 	CHECK_STR(c->value, "SecretNotFound");
 	fk_answer_write(c, KUBE_WRITE_OK, NULL, 0);
@@ -458,11 +421,11 @@ test_waiting_for_the_issuer(void)
 	fk_feed_cr(certreqs_reflector(certreqs), "ADDED", &b);
 	settle();
 	/* Both say what they wait for, in Pending; then nothing happens. */
-	if ((c = expect(FK_CR_STATUS)) == NULL)
+	if ((c = fk_expect(FK_CR_STATUS)) == NULL)
 		goto out;
 	CHECK_STR(c->value, "Pending");
 	fk_ok_cr_write(c, strcmp(c->key, NS "/a") == 0 ? &a : &b);
-	if ((c = expect(FK_CR_STATUS)) == NULL)
+	if ((c = fk_expect(FK_CR_STATUS)) == NULL)
 		goto out;
 	fk_ok_cr_write(c, strcmp(c->key, NS "/a") == 0 ? &a : &b);
 	advance(60000);
@@ -475,8 +438,8 @@ test_waiting_for_the_issuer(void)
 		free(json);
 	}
 	settle();
-	issuer_becomes_ready();
-	if ((c = expect(FK_ANNOTATE)) == NULL)
+	fk_issuer_becomes_ready(settle);
+	if ((c = fk_expect(FK_ANNOTATE)) == NULL)
 		goto out;
 	CHECK_STR(c->key, NS "/a");
 	CHECK_CONTAINS(c->value, KUBE_ISSUE_STARTED_ANNOTATION);

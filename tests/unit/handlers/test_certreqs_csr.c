@@ -155,40 +155,6 @@ advance(uint64_t ms)
 	settle();
 }
 
-static struct fk_call *
-expect(enum fk_kind kind)
-{
-	struct fk_call *c = fk_pending(kind);
-
-	if (c == NULL) {
-		fprintf(stderr, "  no %s call pending; the calls:\n", fk_kind_names[kind]);
-		fk_dump();
-	}
-	CHECK(c != NULL);
-	return c;
-}
-
-/* Answers one issuer's check: Secret found, CA ACTIVE, status written. */
-static void
-issuer_becomes_ready(void)
-{
-	struct fk_call *c;
-	struct aws_pca_result r;
-
-	if ((c = expect(FK_SECRET)) == NULL)
-		return;
-	fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
-	if ((c = expect(FK_DESCRIBE)) == NULL)
-		return;
-	r = fk_pca_result(AWS_OK, "");
-	r.ca_status = "ACTIVE";
-	r.ca_signing_algorithm = "SHA256WITHECDSA";
-	fk_answer_pca(c, &r);
-	if ((c = expect(FK_ISSUER_STATUS)) != NULL)
-		fk_answer_write(c, KUBE_WRITE_OK, NULL, 0);
-	settle();
-}
-
 static const char *
 no_env(const char *name, void *arg)
 {
@@ -224,12 +190,12 @@ setup(void)
 	fk_feed_json(issuers_reflector(issuers, 1), "ADDED", json);
 	free(json);
 	settle();
-	issuer_becomes_ready();
+	fk_issuer_becomes_ready(settle);
 	json = fk_issuer_json(NS, "pca", "i-n", ++fk_rv, CA_ARN, NULL, "creds", 1);
 	fk_feed_json(issuers_reflector(issuers, 0), "ADDED", json);
 	free(json);
 	settle();
-	issuer_becomes_ready();
+	fk_issuer_becomes_ready(settle);
 }
 
 static void
@@ -281,31 +247,31 @@ test_cluster_signer_step_by_step(void)
 	kcsr_feed(&k, "ADDED");
 	settle();
 	/* No access review for a cluster issuer: straight to the issue-started mark. */
-	if ((c = expect(FK_ANNOTATE)) == NULL)
+	if ((c = fk_expect(FK_ANNOTATE)) == NULL)
 		goto out;
 	CHECK_STR(c->key, "/node-1");
 	CHECK_CONTAINS(c->value, KUBE_ISSUE_STARTED_ANNOTATION "=");
 	kcsr_ok_write(c, &k);
 	settle();
-	if ((c = expect(FK_ISSUE)) == NULL)
+	if ((c = fk_expect(FK_ISSUE)) == NULL)
 		goto out;
 	CHECK_STR(c->value, "9d0cnode1000040008000000000000001");
 	r = fk_pca_result(AWS_OK, "");
 	r.certificate_arn = CA_ARN "/certificate/abc";
 	fk_answer_pca(c, &r);
-	if ((c = expect(FK_ANNOTATE)) == NULL)
+	if ((c = fk_expect(FK_ANNOTATE)) == NULL)
 		goto out;
 	CHECK_CONTAINS(c->value, KUBE_CERT_ARN_ANNOTATION "=" CA_ARN "/certificate/abc");
 	kcsr_ok_write(c, &k);
 	advance(600);
-	if ((c = expect(FK_GET)) == NULL)
+	if ((c = fk_expect(FK_GET)) == NULL)
 		goto out;
 	r = fk_pca_result(AWS_OK, "");
 	r.certificate = leaf_pem;
 	r.certificate_chain = chain_pem;
 	fk_answer_pca(c, &r);
 	/* The CA first, base64 of its PEM as cert-manager writes it ... */
-	if ((c = expect(FK_ANNOTATE)) == NULL)
+	if ((c = fk_expect(FK_ANNOTATE)) == NULL)
 		goto out;
 	CHECK(strncmp(c->value, KUBE_CSR_CA_ANNOTATION "=", strlen(KUBE_CSR_CA_ANNOTATION) + 1) ==
 	      0);
@@ -320,7 +286,7 @@ test_cluster_signer_step_by_step(void)
 	kcsr_ok_write(c, &k);
 	settle();
 	/* ... then the certificate, in one status write. */
-	if ((c = expect(FK_CR_STATUS)) == NULL)
+	if ((c = fk_expect(FK_CR_STATUS)) == NULL)
 		goto out;
 	CHECK(c->ok && c->has_certificate);
 	kcsr_ok_write(c, &k);
@@ -343,18 +309,18 @@ test_refused_requester_fails_unissued(void)
 	kcsr_init(&k, "intruder", NS_SIGNER, "mallory");
 	kcsr_feed(&k, "ADDED");
 	settle();
-	if ((c = expect(FK_ACCESS)) == NULL)
+	if ((c = fk_expect(FK_ACCESS)) == NULL)
 		goto out;
 	CHECK_STR(c->value, "reference awspca.cert-manager.io/signers " NS "/pca as mallory");
 	fk_answer_access(c, KUBE_ACCESS_OK, 0);
 	settle();
 	/* Not for the name: asked again for "*". */
-	if ((c = expect(FK_ACCESS)) == NULL)
+	if ((c = fk_expect(FK_ACCESS)) == NULL)
 		goto out;
 	CHECK_STR(c->value, "reference awspca.cert-manager.io/signers " NS "/* as mallory");
 	fk_answer_access(c, KUBE_ACCESS_OK, 0);
 	settle();
-	if ((c = expect(FK_CR_STATUS)) == NULL)
+	if ((c = fk_expect(FK_CR_STATUS)) == NULL)
 		goto out;
 	CHECK(!c->ok);
 	CHECK_STR(c->value, "Failed");
@@ -377,16 +343,16 @@ test_allowed_requester_is_signed(void)
 	kcsr_init(&k, "app", NS_SIGNER, "alice");
 	kcsr_feed(&k, "ADDED");
 	settle();
-	if ((c = expect(FK_ACCESS)) == NULL)
+	if ((c = fk_expect(FK_ACCESS)) == NULL)
 		goto out;
 	fk_answer_access(c, KUBE_ACCESS_OK, 1);
 	settle();
-	if ((c = expect(FK_ANNOTATE)) == NULL)
+	if ((c = fk_expect(FK_ANNOTATE)) == NULL)
 		goto out;
 	CHECK_CONTAINS(c->value, KUBE_ISSUE_STARTED_ANNOTATION "=");
 	kcsr_ok_write(c, &k);
 	settle();
-	CHECK(expect(FK_ISSUE) != NULL);
+	CHECK(fk_expect(FK_ISSUE) != NULL);
 	CHECK_INT(calls_of(FK_ACCESS), 1);
 out:
 	teardown();
@@ -403,18 +369,18 @@ test_review_forbidden_is_retried(void)
 	kcsr_init(&k, "app", NS_SIGNER, "alice");
 	kcsr_feed(&k, "ADDED");
 	settle();
-	if ((c = expect(FK_ACCESS)) == NULL)
+	if ((c = fk_expect(FK_ACCESS)) == NULL)
 		goto out;
 	fk_answer_access(c, KUBE_ACCESS_FORBIDDEN, 0);
 	settle();
 	CHECK_INT(fk_npending(), 0);
 	CHECK_INT(calls_of(FK_CR_STATUS), 0);
 	advance(2000);
-	if ((c = expect(FK_ACCESS)) == NULL)
+	if ((c = fk_expect(FK_ACCESS)) == NULL)
 		goto out;
 	fk_answer_access(c, KUBE_ACCESS_OK, 1);
 	settle();
-	CHECK(expect(FK_ANNOTATE) != NULL);
+	CHECK(fk_expect(FK_ANNOTATE) != NULL);
 out:
 	teardown();
 }
@@ -440,7 +406,7 @@ test_unapproved_and_denied_are_left_alone(void)
 	waiting.rv = ++fk_rv;
 	kcsr_feed(&waiting, "MODIFIED");
 	settle();
-	if ((c = expect(FK_ANNOTATE)) == NULL)
+	if ((c = fk_expect(FK_ANNOTATE)) == NULL)
 		goto out;
 	CHECK_STR(c->key, "/waiting");
 	CHECK_INT(fk_npending(), 1);

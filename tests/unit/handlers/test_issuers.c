@@ -118,23 +118,10 @@ view(const char *key)
 	return v;
 }
 
-static struct fk_call *
-expect(enum fk_kind kind)
-{
-	struct fk_call *c = fk_pending(kind);
-
-	if (c == NULL) {
-		fprintf(stderr, "  no %s call pending; the calls:\n", fk_kind_names[kind]);
-		fk_dump();
-	}
-	CHECK(c != NULL);
-	return c;
-}
-
 static void
 answer_describe(enum aws_err_class err, const char *code, const char *status)
 {
-	struct fk_call *c = expect(FK_DESCRIBE);
+	struct fk_call *c = fk_expect(FK_DESCRIBE);
 	struct aws_pca_result r = fk_pca_result(err, code);
 
 	r.ca_status = status;
@@ -148,7 +135,7 @@ static const char *
 written_reason(void)
 {
 	static char reason[512];
-	struct fk_call *c = expect(FK_ISSUER_STATUS);
+	struct fk_call *c = fk_expect(FK_ISSUER_STATUS);
 
 	if (c == NULL)
 		return "";
@@ -167,7 +154,7 @@ test_verified(void)
 	setup(0);
 	feed("ADDED", NS, "pca", "u-1", 1, NULL, "creds");
 	CHECK_INT(view("AWSPCAIssuer/" NS "/pca").verdict, ISSUER_UNKNOWN);
-	if ((c = expect(FK_SECRET)) == NULL)
+	if ((c = fk_expect(FK_SECRET)) == NULL)
 		goto out;
 	CHECK_STR(c->key, NS "/creds");
 	fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
@@ -181,7 +168,7 @@ test_verified(void)
 	/* A request naming an AWSPCAIssuer that is missing gets the cluster issuer, as in Go. */
 	CHECK_INT(view("AWSPCAIssuer/other-ns/pca").verdict, ISSUER_MISSING);
 	feed("ADDED", NULL, "pca", "u-2", 1, NS, "creds");
-	if ((c = expect(FK_SECRET)) != NULL)
+	if ((c = fk_expect(FK_SECRET)) != NULL)
 		fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
 	answer_describe(AWS_OK, "", "ACTIVE");
 	CHECK_STR(written_reason(), "Verified");
@@ -202,7 +189,7 @@ test_not_ready_reasons(void)
 	setup(0);
 	/* A missing Secret. */
 	feed("ADDED", NS, "nosecret", "u-1", 1, NULL, "absent");
-	if ((c = expect(FK_SECRET)) != NULL)
+	if ((c = fk_expect(FK_SECRET)) != NULL)
 		fk_answer_secret(c, KUBE_SECRET_NOT_FOUND, NULL, NULL);
 	CHECK_STR(written_reason(), "SecretNotFound");
 	CHECK_INT(view("AWSPCAIssuer/" NS "/nosecret").verdict, ISSUER_NOT_READY);
@@ -219,12 +206,12 @@ test_not_ready_reasons(void)
 	CHECK(fk_pending(FK_SECRET) == NULL);
 	/* Credentials AWS refuses, and a CA that is not ACTIVE. */
 	feed("ADDED", NS, "badkeys", "u-4", 1, NULL, "creds");
-	if ((c = expect(FK_SECRET)) != NULL)
+	if ((c = fk_expect(FK_SECRET)) != NULL)
 		fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "wrongwrongwrongwrong");
 	answer_describe(AWS_ERR_AUTH, "InvalidSignatureException", NULL);
 	CHECK_STR(written_reason(), "AuthFailed");
 	feed("ADDED", NS, "disabled", "u-5", 1, NULL, "creds");
-	if ((c = expect(FK_SECRET)) != NULL)
+	if ((c = fk_expect(FK_SECRET)) != NULL)
 		fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
 	answer_describe(AWS_OK, "", "DISABLED");
 	CHECK_STR(written_reason(), "CANotActive");
@@ -239,7 +226,7 @@ test_secret_namespace_allowed(void)
 
 	setup(1);
 	feed("ADDED", NS, "elsewhere", "u-1", 1, "shared", "creds");
-	if ((c = expect(FK_SECRET)) != NULL)
+	if ((c = fk_expect(FK_SECRET)) != NULL)
 		CHECK_STR(c->key, "shared/creds");
 	teardown();
 }
@@ -252,12 +239,12 @@ test_outage_keeps_ready(void)
 
 	setup(0);
 	feed("ADDED", NS, "pca", "u-1", 1, NULL, "creds");
-	if ((c = expect(FK_SECRET)) != NULL)
+	if ((c = fk_expect(FK_SECRET)) != NULL)
 		fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
 	answer_describe(AWS_OK, "", "ACTIVE");
 	CHECK_STR(written_reason(), "Verified");
 	advance(300000 + 1000);
-	if ((c = expect(FK_SECRET)) != NULL)
+	if ((c = fk_expect(FK_SECRET)) != NULL)
 		fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
 	answer_describe(AWS_ERR_TRANSIENT, "ServiceUnavailable", NULL);
 	settle();
@@ -275,17 +262,17 @@ test_changed_during_status_write(void)
 
 	setup(0);
 	feed("ADDED", NS, "pca", "u-1", 1, NULL, "creds");
-	if ((c = expect(FK_SECRET)) != NULL)
+	if ((c = fk_expect(FK_SECRET)) != NULL)
 		fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
 	answer_describe(AWS_OK, "", "ACTIVE");
-	if ((c = expect(FK_ISSUER_STATUS)) == NULL)
+	if ((c = fk_expect(FK_ISSUER_STATUS)) == NULL)
 		goto out;
 	/* Someone changed the spec meanwhile: generation 2. */
 	fresh = fk_issuer_json(NS, "pca", "u-1", ++fk_rv, CA_ARN, NULL, "other-creds", 2);
 	fk_answer_write(c, KUBE_WRITE_CHANGED, fresh, 0);
 	free(fresh);
 	settle();
-	if ((c = expect(FK_SECRET)) != NULL)
+	if ((c = fk_expect(FK_SECRET)) != NULL)
 		CHECK_STR(c->key, NS "/other-creds");
 out:
 	teardown();
@@ -300,7 +287,7 @@ test_deleted_mid_check(void)
 
 	setup(0);
 	feed("ADDED", NS, "pca", "u-1", 1, NULL, "creds");
-	if ((c = expect(FK_SECRET)) != NULL)
+	if ((c = fk_expect(FK_SECRET)) != NULL)
 		fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
 	CHECK(fk_pending(FK_DESCRIBE) != NULL);
 	before = changes;
@@ -369,7 +356,7 @@ answer_check(const char *pem)
 	struct aws_pca_result r;
 
 	answer_describe(AWS_OK, "", "ACTIVE");
-	if ((c = expect(FK_GET_CA)) == NULL)
+	if ((c = fk_expect(FK_GET_CA)) == NULL)
 		return;
 	CHECK_STR(c->value, CA_ARN);
 	r = fk_pca_result(AWS_OK, "");
@@ -397,11 +384,11 @@ test_ca_change(void)
 
 	/* The first CA seen is recorded, nothing renewed. */
 	feed("ADDED", NS, "pca", "u-1", 1, NULL, "creds");
-	if ((c = expect(FK_SECRET)) == NULL)
+	if ((c = fk_expect(FK_SECRET)) == NULL)
 		goto out;
 	fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
 	answer_check(first);
-	if ((c = expect(FK_ISSUER_ANNOTATE)) == NULL)
+	if ((c = fk_expect(FK_ISSUER_ANNOTATE)) == NULL)
 		goto out;
 	snprintf(want, sizeof want, KUBE_CA_FINGERPRINT_ANNOTATION "=%s;", fp1);
 	CHECK_STR(c->value, want);
@@ -414,7 +401,7 @@ test_ca_change(void)
 
 	/* The same CA at the next check: nothing written. */
 	advance(300000);
-	if ((c = expect(FK_SECRET)) == NULL)
+	if ((c = fk_expect(FK_SECRET)) == NULL)
 		goto out;
 	fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
 	answer_check(first);
@@ -426,11 +413,11 @@ test_ca_change(void)
 
 	/* Renewed in place: recorded, and everything issued before now is renewed. */
 	advance(300000);
-	if ((c = expect(FK_SECRET)) == NULL)
+	if ((c = fk_expect(FK_SECRET)) == NULL)
 		goto out;
 	fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
 	answer_check(second);
-	if ((c = expect(FK_ISSUER_ANNOTATE)) == NULL)
+	if ((c = fk_expect(FK_ISSUER_ANNOTATE)) == NULL)
 		goto out;
 	snprintf(want, sizeof want,
 	         KUBE_CA_FINGERPRINT_ANNOTATION "=%s;" KUBE_RENEW_BEFORE_ANNOTATION
@@ -444,7 +431,7 @@ test_ca_change(void)
 	if ((c = fk_pending(FK_ISSUER_STATUS)) != NULL)
 		fk_answer_write(c, KUBE_WRITE_OK, NULL, 0);
 	advance(300000);
-	if ((c = expect(FK_SECRET)) == NULL)
+	if ((c = fk_expect(FK_SECRET)) == NULL)
 		goto out;
 	fk_answer_secret(c, KUBE_SECRET_OK, "AKIDEXAMPLE", "secretsecretsecret");
 	answer_describe(AWS_OK, "", "ACTIVE");
