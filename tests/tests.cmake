@@ -57,6 +57,8 @@ foreach(src ${PCA_BENCH_C})
   get_filename_component(name ${src} NAME_WE)
   add_executable(${name} ${src})
   target_compile_options(${name} PRIVATE ${PCA_WARNINGS} -Wno-missing-prototypes)
+  # The controller benchmark drives the controllers through the unit tests' seam.
+  target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/unit)
   target_link_libraries(${name} PRIVATE pca)
   add_test(NAME bench/${name} COMMAND ${name})
   set_tests_properties(bench/${name} PROPERTIES

@@ -59,19 +59,18 @@ struct fk_call {
 	struct fk_call *next;
 };
 
-static struct fk_call *fk_calls;
+static struct fk_call *fk_calls, **fk_tail = &fk_calls;
 
 FK_FN struct fk_call *
 fk_new(enum fk_kind kind, void *cb, void *arg)
 {
-	struct fk_call *c = xcalloc(1, sizeof *c), **pp;
+	struct fk_call *c = xcalloc(1, sizeof *c);
 
 	c->kind = kind;
 	c->cb = cb;
 	c->arg = arg;
-	for (pp = &fk_calls; *pp != NULL; pp = &(*pp)->next)
-		;
-	*pp = c;
+	*fk_tail = c;
+	fk_tail = &c->next;
 	return c;
 }
 
@@ -131,6 +130,7 @@ fk_reset(void)
 		fk_calls = c->next;
 		free(c);
 	}
+	fk_tail = &fk_calls;
 }
 
 /* ---- the model of the objects ---- */
