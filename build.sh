@@ -13,6 +13,11 @@
 #   ./build.sh demo     start a local API server, an AWS emulator and pca-issuer
 #                       and issue a few hundred certificates (Ctrl-C stops it)
 #   ./build.sh format   reformat the C sources with clang-format
+#   ./build.sh fuzz [SECONDS]
+#                       run every fuzz target for SECONDS (default 600) each,
+#                       print inputs/s, inputs, coverage and peak RSS, and
+#                       merge what grew the coverage into tests/fuzz/corpus;
+#                       stops at the first crash with its input and stack
 #
 # Every step is idempotent: a second run installs nothing and rebuilds only
 # what changed. Set PCA_CACHE_DIR to move the cache of test binaries
@@ -137,6 +142,41 @@ cmd_fuzz_smoke() {
 	done
 }
 
+# Long fuzzing runs, not part of CI: each target for the given seconds on a
+# working copy of its corpus; what covers new code is merged back.
+cmd_fuzz() {
+	local secs=${1:-600} t name corpus work log units cov rss
+	[[ "$secs" =~ ^[0-9]+$ ]] || die "fuzz: SECONDS must be a whole number, not '$secs'"
+	ensure_pkgs "${build_pkgs[@]}" clang libclang-rt-14-dev
+	say "building the fuzz targets with clang"
+	CC=clang configure_and_build build-fuzz -DPCA_FUZZ=ON -DPCA_TESTS=OFF \
+		-DCMAKE_BUILD_TYPE=Debug
+	printf '%-20s %12s %14s %8s %10s\n' target inputs/s inputs coverage "peak RSS"
+	for t in build-fuzz/fuzz_*; do
+		[ -x "$t" ] || continue
+		name=$(basename "$t")
+		corpus="$top/tests/fuzz/corpus/${name#fuzz_}"
+		work=build-fuzz/long-"$name"
+		log=build-fuzz/long-"$name".log
+		mkdir -p "$work" "$corpus"
+		(cd build-fuzz && "../$t" -max_total_time="$secs" -max_len=65536 \
+			-print_final_stats=1 "../$work" "$corpus") >"$log" 2>&1 || {
+			tail -60 "$log"
+			ls -1 build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* 2>/dev/null || true
+			die "fuzz target $name found a problem: its input and stack are above"
+		}
+		units=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+		rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log")
+		cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+		printf '%-20s %12d %14d %8s %8s MB\n' "$name" $((units / (secs > 0 ? secs : 1))) \
+			"$units" "${cov:-?}" "${rss:-?}"
+		# Only inputs that reach new code go back into the repository's corpus.
+		"$t" -merge=1 "$corpus" "$work" >>"$log" 2>&1 ||
+			die "merging $name's corpus failed; see $log"
+	done
+	say "corpus changes, to commit: git status tests/fuzz/corpus"
+}
+
 cmd_test() {
 	ensure_pkgs "${build_pkgs[@]}" "${test_pkgs[@]}"
 	check_python_modules
@@ -187,6 +227,7 @@ image) cmd_image ;;
 bench) cmd_bench ;;
 demo) shift; cmd_demo "$@" ;;
 format) cmd_format ;;
--h | --help | help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' ;;
+fuzz) shift; cmd_fuzz "$@" ;;
+-h | --help | help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' ;;
 *) die "unknown command '$1' (try ./build.sh help)" ;;
 esac
