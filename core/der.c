@@ -42,30 +42,26 @@ int
 der_spki(const unsigned char *der, long derlen, int cert, const unsigned char **spki,
          long *spki_len)
 {
-	const unsigned char *p = der, *end = der + derlen, *c, *info_end, *tlv;
-	long n, tlen;
+	const unsigned char *p = der, *end = der + derlen, *c, *info, *tlv;
+	long n, info_len, tlen;
 	int tag, i, skip = cert ? 5 : 2;
 
 	if (der_next(&p, end, &tag, &c, &n, &tlv, &tlen) != 0 || tag != 0x30 || p != end)
 		return -1;
 	end = c + n;
 	p = c;
-	if (der_next(&p, end, &tag, &c, &n, &tlv, &tlen) != 0 || tag != 0x30)
+	/* tbsCertificate or certificationRequestInfo, looked into below. */
+	if (der_next(&p, end, &tag, &info, &info_len, &tlv, &tlen) != 0 || tag != 0x30)
 		return -1;
 	if (cert && (der_next(&p, end, &tag, &c, &n, &tlv, &tlen) != 0 || tag != 0x30 ||
 	             der_next(&p, end, &tag, &c, &n, &tlv, &tlen) != 0 || tag != 0x03 || p != end))
 		return -1;
-	/* Back into the first element: tbsCertificate or certificationRequestInfo. */
-	p = der;
-	(void)der_next(&p, der + derlen, &tag, &c, &n, &tlv, &tlen);
-	p = c;
-	(void)der_next(&p, c + n, &tag, &c, &n, &tlv, &tlen);
-	info_end = c + n;
-	p = c;
-	if (cert && p < info_end && *p == 0xa0)
+	p = info;
+	end = info + info_len;
+	if (cert && p < end && *p == 0xa0)
 		skip++;
 	for (i = 0; i <= skip; i++) {
-		if (der_next(&p, info_end, &tag, &c, &n, &tlv, &tlen) != 0)
+		if (der_next(&p, end, &tag, &c, &n, &tlv, &tlen) != 0)
 			return -1;
 	}
 	if (tag != 0x30)

@@ -456,6 +456,7 @@ csr_parse(const char *pem, size_t len, struct csr **out, char **cause)
 {
 	struct csr *c = NULL;
 	unsigned char *der = NULL;
+	const unsigned char *spki;
 	long derlen = 0;
 	int result = -1;
 
@@ -478,13 +479,10 @@ csr_parse(const char *pem, size_t len, struct csr **out, char **cause)
 	if (csr_read_extensions(c, cause) != 0)
 		goto out;
 	c->pem = csr_encode_pem("CERTIFICATE REQUEST", der, derlen);
-	{
-		const unsigned char *spki;
-
-		if (der_spki(der, derlen, 0, &spki, &c->spki_len) == 0) {
-			c->spki = xmalloc((size_t)c->spki_len);
-			memcpy(c->spki, spki, (size_t)c->spki_len);
-		}
+	/* The key's bytes, to compare the issued certificate's with (csr_same_key_bytes). */
+	if (der_spki(der, derlen, 0, &spki, &c->spki_len) == 0) {
+		c->spki = xmalloc((size_t)c->spki_len);
+		memcpy(c->spki, spki, (size_t)c->spki_len);
 	}
 	*out = c;
 	c = NULL;

@@ -87,14 +87,6 @@ settle(void)
 	}
 }
 
-static const char *
-no_env(const char *name, void *arg)
-{
-	(void)name;
-	(void)arg;
-	return NULL;
-}
-
 static void
 on_issuer_change(const char *key, void *arg)
 {
@@ -232,7 +224,7 @@ main(void)
 	loop_init();
 	clock_set_fake(&mono_ms, &wall_ms);
 	memset(&env, 0, sizeof env);
-	env.getenv = no_env;
+	env.getenv = fk_no_env;
 	make_pki(&req_pem, &leaf_pem, &chain_pem);
 	render(n);
 

@@ -106,9 +106,9 @@ fuzz_on_delete(const struct kube_meta *meta, void *arg)
 	free(key);
 }
 
-static const struct kube_type *const fuzz_types[] = {
-    &kube_type_cr, &kube_type_issuer, &kube_type_cluster_issuer, &kube_type_certificate,
-    &kube_type_csr};
+static const struct kube_type *const fuzz_types[] = {&kube_type_cr, &kube_type_issuer,
+                                                     &kube_type_cluster_issuer,
+                                                     &kube_type_certificate, &kube_type_csr};
 #define FUZZ_NTYPES (sizeof fuzz_types / sizeof fuzz_types[0])
 
 /* A watch stream of one type, as each of pca-issuer's watches is. */

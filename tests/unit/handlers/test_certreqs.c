@@ -147,14 +147,6 @@ undash(const char *uid, char *out)
 	*out = '\0';
 }
 
-static const char *
-no_env(const char *name, void *arg)
-{
-	(void)name;
-	(void)arg;
-	return NULL;
-}
-
 /* Calls about requests waiting for an answer (the issuer's own re-checks aside). */
 static int
 request_calls(void)
@@ -457,7 +449,7 @@ main(void)
 	loop_init();
 	clock_set_fake(&mono_ms, &wall_ms);
 	memset(&env, 0, sizeof env);
-	env.getenv = no_env;
+	env.getenv = fk_no_env;
 	make_pki(&csr_pem, &leaf_pem, &chain_pem);
 	TEST(test_issues_step_by_step);
 	TEST(test_max_retry_duration);

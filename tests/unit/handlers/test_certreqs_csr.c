@@ -155,14 +155,6 @@ advance(uint64_t ms)
 	settle();
 }
 
-static const char *
-no_env(const char *name, void *arg)
-{
-	(void)name;
-	(void)arg;
-	return NULL;
-}
-
 /* The CSR controller, an AWSPCAClusterIssuer "shared" and an AWSPCAIssuer NS/pca, both Ready. */
 static void
 setup(void)
@@ -228,6 +220,16 @@ calls_of(enum fk_kind kind)
 	for (c = fk_calls; c != NULL; c = c->next)
 		n += c->kind == kind;
 	return n;
+}
+
+/* A CSR of user for the namespaced issuer, fed; its access review is then pending. */
+static struct fk_call *
+to_review(struct kcsr *k, const char *name, const char *user)
+{
+	kcsr_init(k, name, NS_SIGNER, user);
+	kcsr_feed(k, "ADDED");
+	settle();
+	return fk_expect(FK_ACCESS);
 }
 
 /* ---- the tests ---- */
@@ -306,10 +308,7 @@ test_refused_requester_fails_unissued(void)
 	double before = count("AWSPCAIssuer", NS "/pca", "failed");
 
 	setup();
-	kcsr_init(&k, "intruder", NS_SIGNER, "mallory");
-	kcsr_feed(&k, "ADDED");
-	settle();
-	if ((c = fk_expect(FK_ACCESS)) == NULL)
+	if ((c = to_review(&k, "intruder", "mallory")) == NULL)
 		goto out;
 	CHECK_STR(c->value, "reference awspca.cert-manager.io/signers " NS "/pca as mallory");
 	fk_answer_access(c, KUBE_ACCESS_OK, 0);
@@ -340,10 +339,7 @@ test_allowed_requester_is_signed(void)
 	struct fk_call *c;
 
 	setup();
-	kcsr_init(&k, "app", NS_SIGNER, "alice");
-	kcsr_feed(&k, "ADDED");
-	settle();
-	if ((c = fk_expect(FK_ACCESS)) == NULL)
+	if ((c = to_review(&k, "app", "alice")) == NULL)
 		goto out;
 	fk_answer_access(c, KUBE_ACCESS_OK, 1);
 	settle();
@@ -366,10 +362,7 @@ test_review_forbidden_is_retried(void)
 	struct fk_call *c;
 
 	setup();
-	kcsr_init(&k, "app", NS_SIGNER, "alice");
-	kcsr_feed(&k, "ADDED");
-	settle();
-	if ((c = fk_expect(FK_ACCESS)) == NULL)
+	if ((c = to_review(&k, "app", "alice")) == NULL)
 		goto out;
 	fk_answer_access(c, KUBE_ACCESS_FORBIDDEN, 0);
 	settle();
@@ -420,7 +413,7 @@ main(void)
 	loop_init();
 	clock_set_fake(&mono_ms, &wall_ms);
 	memset(&env, 0, sizeof env);
-	env.getenv = no_env;
+	env.getenv = fk_no_env;
 	make_pki(&csr_pem, &leaf_pem, &chain_pem);
 	TEST(test_cluster_signer_step_by_step);
 	TEST(test_refused_requester_fails_unissued);

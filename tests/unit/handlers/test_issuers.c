@@ -34,14 +34,6 @@ static struct issuers *issuers;
 static int changes;
 static char last_change[256];
 
-static const char *
-no_env(const char *name, void *arg)
-{
-	(void)name;
-	(void)arg;
-	return NULL;
-}
-
 static void
 on_change(const char *key, void *arg)
 {
@@ -449,7 +441,7 @@ main(void)
 	loop_init();
 	clock_set_fake(&mono_ms, &wall_ms);
 	memset(&env, 0, sizeof env);
-	env.getenv = no_env;
+	env.getenv = fk_no_env;
 	TEST(test_verified);
 	TEST(test_not_ready_reasons);
 	TEST(test_secret_namespace_allowed);
