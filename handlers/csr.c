@@ -32,6 +32,7 @@
 #include "core/der.h"
 #include "core/xmalloc.h"
 #include "handlers/csr.h"
+#include "handlers/csr_impl.h"
 
 #define CSR_RSA_MIN_BITS 2048
 #define CSR_RSA_MAX_BITS 8192
@@ -92,21 +93,8 @@ static const int csr_eku_nids[CSR_U_COUNT - CSR_U_FIRST_EKU] = {
     NID_time_stamp,          NID_OCSP_sign,      NID_ms_sgc,      NID_ns_sgc,
 };
 
-struct csr {
-	X509_REQ *req;
-	enum csr_key_type type;
-	int bits;
-	char desc[32];
-	char *pem;
-	int ca;                    /* basic constraints: -1 not requested, 0 CA:FALSE, 1 CA:TRUE */
-	uint32_t usages;           /* CSR_BIT()s of the requested KeyUsage and ExtendedKeyUsage */
-	char unknown_critical[80]; /* the first critical extension not understood, or "" */
-	unsigned char *spki;       /* the request's SubjectPublicKeyInfo, as its DER has it */
-	long spki_len;
-};
-
-/* Sets *cause (when cause is not NULL), drops OpenSSL's error queue, returns -1. */
-static int __attribute__((format(printf, 2, 3))) csr_fail(char **cause, const char *fmt, ...)
+int
+csr_fail(char **cause, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -266,24 +254,18 @@ out:
 	return result;
 }
 
-/* The curve of a named-curve EC key: "P-256" etc., or NULL. */
+/* The curve of a named-curve EC key's algorithm parameters: "P-256" etc., or NULL. */
 static const char *
-csr_ec_curve(X509_REQ *req, int *bits)
+csr_ec_curve(const X509_ALGOR *alg, int *bits)
 {
-	const X509_PUBKEY *spki = X509_REQ_get_X509_PUBKEY(req);
-	const ASN1_OBJECT *curve;
 	const void *param;
-	X509_ALGOR *alg = NULL;
 	int ptype;
 
-	if (spki == NULL || X509_PUBKEY_get0_param(NULL, NULL, NULL, &alg, spki) != 1)
-		return NULL;
 	X509_ALGOR_get0(NULL, &ptype, &param, alg);
 	/* AWS cannot tell the curve of explicit or implicit parameters. */
 	if (ptype != V_ASN1_OBJECT)
 		return NULL;
-	curve = param;
-	switch (OBJ_obj2nid(curve)) {
+	switch (OBJ_obj2nid(param)) {
 	case NID_X9_62_prime256v1:
 		*bits = 256;
 		return "P-256";
@@ -297,32 +279,48 @@ csr_ec_curve(X509_REQ *req, int *bits)
 	return NULL;
 }
 
-/* Checks that the CSR's key is one AWS Private CA signs and records it. */
-static int
-csr_check_key(struct csr *c, char **cause)
+int
+csr_set_rsa(struct csr *c, int bits, char **cause)
 {
-	EVP_PKEY *pk = X509_REQ_get0_pubkey(c->req);
+	c->type = CSR_KEY_RSA;
+	c->bits = bits;
+	if (bits < CSR_RSA_MIN_BITS || bits > CSR_RSA_MAX_BITS)
+		return csr_fail(cause,
+		                "the CSR's RSA key has %d bits; AWS Private CA needs %d to %d",
+		                bits, CSR_RSA_MIN_BITS, CSR_RSA_MAX_BITS);
+	snprintf(c->desc, sizeof c->desc, "RSA %d", bits);
+	return 0;
+}
+
+int
+csr_set_ec(struct csr *c, const X509_ALGOR *alg, char **cause)
+{
 	const char *curve;
+
+	c->type = CSR_KEY_EC;
+	if ((curve = csr_ec_curve(alg, &c->bits)) == NULL)
+		return csr_fail(cause, "the CSR's EC key is not on a named P-256, P-384 or P-521 "
+		                       "curve, the ones AWS Private CA signs");
+	snprintf(c->desc, sizeof c->desc, "ECDSA %s", curve);
+	return 0;
+}
+
+/* Checks that the key of req is one AWS Private CA signs and records it. */
+static int
+csr_check_key(struct csr *c, X509_REQ *req, char **cause)
+{
+	EVP_PKEY *pk = X509_REQ_get0_pubkey(req);
+	X509_ALGOR *alg = NULL;
 
 	if (pk == NULL)
 		return csr_fail(cause, "the CSR's public key cannot be read");
-	if (EVP_PKEY_is_a(pk, "RSA")) {
-		c->type = CSR_KEY_RSA;
-		c->bits = EVP_PKEY_get_bits(pk);
-		if (c->bits < CSR_RSA_MIN_BITS || c->bits > CSR_RSA_MAX_BITS)
-			return csr_fail(
-			    cause, "the CSR's RSA key has %d bits; AWS Private CA needs %d to %d",
-			    c->bits, CSR_RSA_MIN_BITS, CSR_RSA_MAX_BITS);
-		snprintf(c->desc, sizeof c->desc, "RSA %d", c->bits);
-		return 0;
-	}
+	if (EVP_PKEY_is_a(pk, "RSA"))
+		return csr_set_rsa(c, EVP_PKEY_get_bits(pk), cause);
 	if (EVP_PKEY_is_a(pk, "EC")) {
-		c->type = CSR_KEY_EC;
-		if ((curve = csr_ec_curve(c->req, &c->bits)) == NULL)
-			return csr_fail(cause, "the CSR's EC key is not on a named P-256, P-384 or "
-			                       "P-521 curve, the ones AWS Private CA signs");
-		snprintf(c->desc, sizeof c->desc, "ECDSA %s", curve);
-		return 0;
+		if (X509_PUBKEY_get0_param(NULL, NULL, NULL, &alg, X509_REQ_get_X509_PUBKEY(req)) !=
+		    1)
+			return csr_fail(cause, "the CSR's public key cannot be read");
+		return csr_set_ec(c, alg, cause);
 	}
 	return csr_fail(cause,
 	                "the CSR's key type is %s; AWS Private CA signs only RSA and ECDSA (P-256, "
@@ -402,9 +400,8 @@ csr_find_unknown_critical(struct csr *c, const STACK_OF(X509_EXTENSION) * exts)
 
 /* Records the basic constraints and usages the CSR's extension request asks for. */
 static int
-csr_read_extensions(struct csr *c, char **cause)
+csr_read_extensions(struct csr *c, STACK_OF(X509_EXTENSION) * exts, char **cause)
 {
-	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(c->req);
 	BASIC_CONSTRAINTS *bc;
 	ASN1_BIT_STRING *ku;
 	EXTENDED_KEY_USAGE *eku;
@@ -430,30 +427,47 @@ csr_read_extensions(struct csr *c, char **cause)
 	BASIC_CONSTRAINTS_free(bc);
 	ASN1_BIT_STRING_free(ku);
 	EXTENDED_KEY_USAGE_free(eku);
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	return result;
 }
 
-/* Decodes der into c->req, refusing trailing bytes. */
+/*
+ * Reads der with d2i_X509_REQ, refusing trailing bytes, and checks its key
+ * and signature: the way for requests csr_der_read() does not take, which
+ * gives the reason when one is wrong.
+ */
 static int
-csr_decode(struct csr *c, const unsigned char *der, long derlen, char **cause)
+csr_decode(struct csr *c, const unsigned char *der, long derlen, STACK_OF(X509_EXTENSION) * *exts,
+           char **cause)
 {
 	const unsigned char *p = der;
+	X509_REQ *req = d2i_X509_REQ(NULL, &p, derlen);
+	int result = -1;
 
-	c->req = d2i_X509_REQ(NULL, &p, derlen);
-	if (c->req == NULL)
+	if (req == NULL)
 		return csr_fail(cause,
 		                "the CSR's CERTIFICATE REQUEST block is not a PKCS#10 request");
 	if (p != der + derlen)
-		return csr_fail(
-		    cause, "the CSR's CERTIFICATE REQUEST block has %ld bytes after the request",
-		    (long)(der + derlen - p));
-	return 0;
+		csr_fail(cause,
+		         "the CSR's CERTIFICATE REQUEST block has %ld bytes after the request",
+		         (long)(der + derlen - p));
+	else if (csr_check_key(c, req, cause) != 0)
+		;
+	/* Checked after the key so that an oversized key costs no verification. */
+	else if (X509_REQ_verify(req, X509_REQ_get0_pubkey(req)) != 1)
+		csr_fail(cause, "the CSR's signature does not verify with its own public key");
+	else {
+		*exts = X509_REQ_get_extensions(req);
+		c->pkey = X509_REQ_get_pubkey(req);
+		result = 0;
+	}
+	X509_REQ_free(req);
+	return result;
 }
 
 int
 csr_parse(const char *pem, size_t len, struct csr **out, char **cause)
 {
+	STACK_OF(X509_EXTENSION) *exts = NULL;
 	struct csr *c = NULL;
 	unsigned char *der = NULL;
 	const unsigned char *spki;
@@ -469,14 +483,13 @@ csr_parse(const char *pem, size_t len, struct csr **out, char **cause)
 	if (csr_find_request(pem, len, &der, &derlen, cause) != 0)
 		return -1;
 	c = xcalloc(1, sizeof *c);
-	if (csr_decode(c, der, derlen, cause) != 0 || csr_check_key(c, cause) != 0)
-		goto out;
-	/* Checked after the key so that an oversized key costs no verification. */
-	if (X509_REQ_verify(c->req, X509_REQ_get0_pubkey(c->req)) != 1) {
-		csr_fail(cause, "the CSR's signature does not verify with its own public key");
-		goto out;
+	if (csr_der_read(c, der, derlen, &exts) != 1) {
+		EVP_PKEY_free(c->pkey);
+		memset(c, 0, sizeof *c);
+		if (csr_decode(c, der, derlen, &exts, cause) != 0)
+			goto out;
 	}
-	if (csr_read_extensions(c, cause) != 0)
+	if (csr_read_extensions(c, exts, cause) != 0)
 		goto out;
 	c->pem = csr_encode_pem("CERTIFICATE REQUEST", der, derlen);
 	/* The key's bytes, to compare the issued certificate's with (csr_same_key_bytes). */
@@ -488,6 +501,7 @@ csr_parse(const char *pem, size_t len, struct csr **out, char **cause)
 	c = NULL;
 	result = 0;
 out:
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	OPENSSL_free(der);
 	csr_free(c);
 	ERR_clear_error();
@@ -499,7 +513,7 @@ csr_free(struct csr *c)
 {
 	if (c == NULL)
 		return;
-	X509_REQ_free(c->req);
+	EVP_PKEY_free(c->pkey);
 	free(c->pem);
 	free(c->spki);
 	free(c);
@@ -669,7 +683,7 @@ csr_public_key_matches(const struct csr *c, const char *cert_pem, size_t len, ch
 	bio = csr_bio(cert_pem, len);
 	if (bio == NULL || (cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL)
 		csr_fail(cause, "the issued certificate cannot be read as PEM");
-	else if (EVP_PKEY_eq(X509_get0_pubkey(cert), X509_REQ_get0_pubkey(c->req)) != 1)
+	else if (EVP_PKEY_eq(X509_get0_pubkey(cert), c->pkey) != 1)
 		csr_fail(cause, "the issued certificate's public key is not the one in the CSR");
 	else
 		result = 0;

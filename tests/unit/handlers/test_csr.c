@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "handlers/csr.h"
+#include "handlers/csr_impl.h"
 #include "testutil.h"
 
 /* What a generated CSR asks for in its extension request. */
@@ -656,6 +657,83 @@ test_split_certs(void)
 	free(b);
 }
 
+/* What d2i_X509_REQ and X509_REQ_verify make of der: 1 when both accept it. */
+static int
+slow_accepts(const unsigned char *der, long len, EVP_PKEY **key)
+{
+	const unsigned char *p = der;
+	X509_REQ *req = d2i_X509_REQ(NULL, &p, len);
+	int ok =
+	    req != NULL && p == der + len && X509_REQ_verify(req, X509_REQ_get0_pubkey(req)) == 1;
+
+	*key = ok ? X509_REQ_get_pubkey(req) : NULL;
+	X509_REQ_free(req);
+	return ok;
+}
+
+/*
+ * The reader that skips OpenSSL's key decoders takes the requests
+ * cert-manager makes (RSA, the three curves, with and without extensions)
+ * and reads the same key and extensions as d2i_X509_REQ. With any one byte
+ * of a request changed, it takes nothing d2i_X509_REQ and X509_REQ_verify
+ * refuse, and what it takes has the same key.
+ */
+static void
+test_der_reader_agrees(void)
+{
+	static const struct req_opts with = {"CA:FALSE", "digitalSignature,keyEncipherment",
+	                                     "serverAuth,clientAuth", 0};
+	EVP_PKEY *keys[4], *slow_key;
+	STACK_OF(X509_EXTENSION) * exts;
+	struct csr c;
+	unsigned char *der;
+	int len, i, o, flipped, taken, disagree;
+	long at;
+
+	keys[0] = rsa2048;
+	keys[1] = ec256;
+	keys[2] = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	keys[3] = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
+	for (i = 0; i < 4; i++) {
+		for (o = 0; o < 2; o++) {
+			der = make_csr_der(keys[i], o ? &with : NULL, &len);
+			memset(&c, 0, sizeof c);
+			CHECK_INT(csr_der_read(&c, der, len, &exts), 1);
+			CHECK(c.pkey != NULL && EVP_PKEY_eq(c.pkey, keys[i]) == 1);
+			CHECK(exts != NULL && sk_X509_EXTENSION_num(exts) == (o ? 3 : 0));
+			CHECK_INT(c.bits, EVP_PKEY_get_bits(keys[i]));
+			EVP_PKEY_free(c.pkey);
+			sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+			if (i > 1 || o == 0) {
+				OPENSSL_free(der);
+				continue;
+			}
+			taken = disagree = 0;
+			for (at = 0; at < len; at++) {
+				for (flipped = 0x01; flipped <= 0x80; flipped <<= 7) {
+					der[at] ^= (unsigned char)flipped;
+					memset(&c, 0, sizeof c);
+					if (csr_der_read(&c, der, len, &exts) == 1) {
+						taken++;
+						if (!slow_accepts(der, len, &slow_key) ||
+						    EVP_PKEY_eq(slow_key, c.pkey) != 1)
+							disagree++;
+						EVP_PKEY_free(slow_key);
+					}
+					EVP_PKEY_free(c.pkey);
+					sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+					der[at] ^= (unsigned char)flipped;
+				}
+			}
+			CHECK_INT(disagree, 0);
+			CHECK_INT(taken, 0);
+			OPENSSL_free(der);
+		}
+	}
+	EVP_PKEY_free(keys[2]);
+	EVP_PKEY_free(keys[3]);
+}
+
 int
 main(void)
 {
@@ -682,6 +760,7 @@ main(void)
 	TEST(test_usage_names);
 	TEST(test_public_key_matches);
 	TEST(test_split_certs);
+	TEST(test_der_reader_agrees);
 	EVP_PKEY_free(rsa2048);
 	EVP_PKEY_free(ec256);
 	return test_done();
