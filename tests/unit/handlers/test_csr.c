@@ -674,9 +674,9 @@ slow_accepts(const unsigned char *der, long len, EVP_PKEY **key)
 /*
  * The reader that skips OpenSSL's key decoders takes the requests
  * cert-manager makes (RSA, the three curves, with and without extensions)
- * and reads the same key and extensions as d2i_X509_REQ. With any one byte
- * of a request changed, it takes nothing d2i_X509_REQ and X509_REQ_verify
- * refuse, and what it takes has the same key.
+ * and reads the same key and extensions as d2i_X509_REQ. With the lowest or
+ * the highest bit of any one byte of a request flipped, it takes nothing
+ * d2i_X509_REQ and X509_REQ_verify refuse, and what it takes has the same key.
  */
 static void
 test_der_reader_agrees(void)
@@ -710,6 +710,7 @@ test_der_reader_agrees(void)
 			}
 			taken = disagree = 0;
 			for (at = 0; at < len; at++) {
+				/* 0x01, then 0x80. */
 				for (flipped = 0x01; flipped <= 0x80; flipped <<= 7) {
 					der[at] ^= (unsigned char)flipped;
 					memset(&c, 0, sizeof c);
